@@ -1,0 +1,167 @@
+"""The `stkg` command line: one clear error line and a non-zero exit, never a traceback."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from api import render
+from graph import schema
+from graph.connection import Graph, connect
+from graph.errors import ParameterError, ReadOnlyError, StkgError, ValidationError
+from graph.settings import Settings
+
+FORMATS = click.Choice(["table", "json", "csv"])
+
+
+class Context:
+    """Settings for this invocation and a graph connected on first use."""
+
+    def __init__(self, settings: Settings, debug: bool) -> None:
+        self.settings = settings
+        self.debug = debug
+        self._graph: Graph | None = None
+
+    @property
+    def graph(self) -> Graph:
+        """Connect lazily, so `--help` and argument errors never start the engine."""
+        if self._graph is None:
+            self._graph = connect(self.settings)
+        return self._graph
+
+
+pass_ctx = click.make_pass_decorator(Context)
+
+
+def parse_params(pairs: tuple[str, ...]) -> dict[str, str]:
+    """Split `key=value` pairs; the value is kept as text for typed conversion later."""
+    out: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise ParameterError(f"--param {pair!r} is not key=value", field=pair)
+        out[key.strip()] = value
+    return out
+
+
+def _json_or_text(value: str) -> Any:
+    """Ad hoc Cypher parameters: JSON when it parses (numbers, lists), else the text."""
+    try:
+        return json.loads(value)
+    except json.JSONDecodeError:
+        return value
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--data-dir",
+    type=click.Path(path_type=Path),
+    envvar="STKG_DATA_DIR",
+    help="Embedded engine data directory (default: ~/.local/share/stkg).",
+)
+@click.option("--debug", is_flag=True, help="Show tracebacks and engine logging.")
+@click.pass_context
+def cli(ctx: click.Context, data_dir: Path | None, debug: bool) -> None:
+    """stkg: knowledge graph of international defense S&T cooperation."""
+    settings = Settings.from_env()
+    if data_dir is not None:
+        settings = settings.with_(data_dir=data_dir)
+    logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING, format="%(message)s")
+    ctx.obj = Context(settings, debug)
+
+
+@cli.command()
+@click.option("--bare", is_flag=True, help="Create the schema only; load no reference data.")
+@pass_ctx
+def init(c: Context, bare: bool) -> None:
+    """Create constraints and indexes, then load the shipped reference data."""
+    schema.ensure_schema(c.graph)
+    click.echo(f"schema ready on {c.graph.engine} ({c.graph.uri})")
+    if not bare:
+        from ingest.reference import load_reference
+
+        summary = load_reference(c.graph)
+        click.echo(summary.describe())
+
+
+@cli.command()
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+@pass_ctx
+def status(c: Context, fmt: str) -> None:
+    """Engine, URI and counts per label and relationship type."""
+    g = c.graph
+    counted = schema.counts(g)
+    info: dict[str, Any] = {"engine": g.engine, "uri": g.uri, "database": g.database, **counted}
+    if g.engine == "arcadedb-embedded":
+        info["data_dir"] = str(c.settings.data_dir)
+    if fmt == "json":
+        click.echo(render.to_json(info))
+        return
+    click.echo(f"engine:   {info['engine']}\nuri:      {info['uri']}\ndatabase: {info['database']}")
+    if "data_dir" in info:
+        click.echo(f"data dir: {info['data_dir']}")
+    for kind in ("nodes", "relationships"):
+        rows = [{kind[:-1]: k, "count": v} for k, v in counted[kind].items()]
+        click.echo("\n" + render.table(rows))
+
+
+@cli.command()
+@click.argument("query")
+@click.option("--param", "params", multiple=True, help="key=value (JSON values allowed).")
+@click.option("--write", is_flag=True, help="Allow the query to change the graph.")
+@click.option("--format", "fmt", type=FORMATS, default="table")
+@pass_ctx
+def cypher(c: Context, query: str, params: tuple[str, ...], write: bool, fmt: str) -> None:
+    """Run ad hoc Cypher; read-only unless --write."""
+    values = {k: _json_or_text(v) for k, v in parse_params(params).items()}
+    try:
+        rows = c.graph.write(query, values) if write else c.graph.read(query, values)
+    except ReadOnlyError as exc:
+        raise ReadOnlyError(f"{exc}; nothing was changed (pass --write to allow writes)") from exc
+    click.echo(render.render(rows, fmt))
+
+
+def _fail(message: str, extra: list[str] | None = None) -> None:
+    """Print one error line (plus listed problems) on stderr."""
+    click.echo(f"error: {message}", err=True)
+    for line in extra or []:
+        click.echo(line, err=True)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: maps the exception tree to messages and exit codes in one place."""
+    debug = "--debug" in (argv if argv is not None else sys.argv)
+    try:
+        cli.main(args=argv, prog_name="stkg", standalone_mode=False)
+    except ValidationError as exc:
+        _fail(str(exc), exc.problems)
+        sys.exit(1)
+    except StkgError as exc:
+        if debug:
+            raise
+        suggestions = getattr(exc, "suggestions", None)
+        _fail(str(exc) + (f" (did you mean: {', '.join(suggestions)}?)" if suggestions else ""))
+        sys.exit(1)
+    except click.exceptions.Abort:
+        _fail("aborted")
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        _fail("interrupted")
+        sys.exit(130)
+    except Exception as exc:  # noqa: BLE001 - the last line of defence against tracebacks
+        if debug:
+            raise
+        _fail(f"{type(exc).__name__}: {exc} (rerun with --debug for details)")
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,86 @@
+"""Render result rows as a table, JSON, CSV or XLSX for the CLI."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+from graph.values import plain
+
+
+def _cell(value: Any) -> str:
+    """One table or CSV cell: lists joined with ';' as in the ingest format."""
+    value = plain(value)
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return ";".join(_cell(v) for v in value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict):
+        return json.dumps(value, sort_keys=True)
+    return str(value)
+
+
+def columns(rows: list[dict[str, Any]]) -> list[str]:
+    """Columns in first-seen order across all rows."""
+    seen: dict[str, None] = {}
+    for row in rows:
+        seen.update(dict.fromkeys(row))
+    return list(seen)
+
+
+def table(rows: list[dict[str, Any]], cols: list[str] | None = None) -> str:
+    """A fixed-width text table, with a row count so an empty answer is explicit."""
+    cols = cols or columns(rows)
+    if not cols:
+        return "(0 rows)"
+    cells = [[_cell(r.get(c)) for c in cols] for r in rows]
+    widths = [min(60, max([len(c)] + [len(row[i]) for row in cells])) for i, c in enumerate(cols)]
+    fmt = "  ".join(f"{{:<{w}}}" for w in widths)
+    lines = [fmt.format(*cols), fmt.format(*("-" * w for w in widths))]
+    lines += [fmt.format(*(v if len(v) <= 60 else v[:57] + "..." for v in row)) for row in cells]
+    lines.append(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
+    return "\n".join(lines)
+
+
+def to_csv(rows: list[dict[str, Any]], cols: list[str] | None = None) -> str:
+    """CSV with a header row; list cells joined with ';'."""
+    cols = cols or columns(rows)
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(cols)
+    for row in rows:
+        writer.writerow([_cell(row.get(c)) for c in cols])
+    return buf.getvalue()
+
+
+def to_json(data: Any) -> str:
+    """Indented JSON with dates as ISO strings."""
+    return json.dumps(plain(data), indent=2, ensure_ascii=False, sort_keys=False)
+
+
+def to_xlsx(rows: list[dict[str, Any]], path: Path, cols: list[str] | None = None) -> None:
+    """Write one sheet named 'result'."""
+    from openpyxl import Workbook
+
+    cols = cols or columns(rows)
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "result"  # type: ignore[union-attr]
+    ws.append(cols)  # type: ignore[union-attr]
+    for row in rows:
+        ws.append([_cell(row.get(c)) for c in cols])  # type: ignore[union-attr]
+    wb.save(path)
+
+
+def render(data: Any, fmt: str, cols: list[str] | None = None) -> str:
+    """Render rows (a list) or one object (a dict) in a text format."""
+    if fmt == "json" or isinstance(data, dict):
+        return to_json(data)
+    if fmt == "csv":
+        return to_csv(data, cols)
+    return table(data, cols)

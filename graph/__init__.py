@@ -1,0 +1,1 @@
+"""Graph layer: settings, engine lifecycle, connection, schema and exports."""

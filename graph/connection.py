@@ -1,0 +1,150 @@
+"""One connection API for both engines: a ready driver, its database, and safe read/write."""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import neo4j
+from neo4j import GraphDatabase
+from neo4j.exceptions import AuthError as Neo4jAuthError
+from neo4j.exceptions import Neo4jError, ServiceUnavailable
+
+from graph import engine
+from graph.errors import ConfigError, EngineError, QueryError, ReadOnlyError
+from graph.settings import Settings
+
+Row = dict[str, Any]
+
+_WRITE_CLAUSE = re.compile(
+    r"\b(CREATE|MERGE|SET|DELETE|REMOVE|DROP|FOREACH|LOAD\s+CSV|IN\s+TRANSACTIONS)\b",
+    re.IGNORECASE,
+)
+_STRINGS_AND_COMMENTS = re.compile(
+    r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|`[^`]*`|//[^\n]*|/\*.*?\*/", re.S
+)
+
+
+def writes(cypher: str) -> bool:
+    """True when the text has a write clause outside strings and comments (a first, clear guard)."""
+    return bool(_WRITE_CLAUSE.search(_STRINGS_AND_COMMENTS.sub(" ", cypher)))
+
+
+@dataclass
+class Graph:
+    """A connected graph: the driver, the database name and which engine serves it."""
+
+    driver: neo4j.Driver
+    database: str
+    engine: str
+    uri: str
+    settings: Settings
+    _closed: bool = field(default=False, repr=False)
+
+    def read(self, cypher: str, params: dict[str, Any] | None = None) -> list[Row]:
+        """Run a read-only query: READ access mode, in a transaction that is always rolled back."""
+        if writes(cypher):
+            raise ReadOnlyError("this query writes to the graph; read-only queries may not")
+        with self.driver.session(
+            database=self.database, default_access_mode=neo4j.READ_ACCESS
+        ) as s:
+            tx = s.begin_transaction(timeout=self.settings.query_timeout)
+            try:
+                result = tx.run(cypher, params or {})
+                rows = [r.data() for r in result]
+                if result.consume().counters.contains_updates:
+                    raise ReadOnlyError("the query tried to write; it was rolled back")
+                return rows
+            except Neo4jError as exc:
+                raise _query_error(exc) from exc
+            finally:
+                _rollback(tx)
+
+    def write(self, cypher: str, params: dict[str, Any] | None = None) -> list[Row]:
+        """Run one write query in its own committed transaction."""
+        with self.transaction() as tx:
+            return [r.data() for r in tx.run(cypher, params or {})]
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[neo4j.Transaction]:
+        """An explicit write transaction: committed on success, rolled back on any error."""
+        with self.driver.session(database=self.database) as s:
+            tx = s.begin_transaction()
+            try:
+                yield tx
+                tx.commit()
+            except Neo4jError as exc:
+                _rollback(tx)
+                raise _query_error(exc) from exc
+            except BaseException:
+                _rollback(tx)
+                raise
+
+    def read_tx(self, work: Callable[[neo4j.ManagedTransaction], Any]) -> Any:
+        """Run a function inside one managed read transaction (several queries, one snapshot)."""
+        with self.driver.session(
+            database=self.database, default_access_mode=neo4j.READ_ACCESS
+        ) as s:
+            try:
+                return s.execute_read(work)
+            except Neo4jError as exc:
+                raise _query_error(exc) from exc
+
+    def close(self) -> None:
+        """Close the driver and let go of an attached engine."""
+        if self._closed:
+            return
+        self._closed = True
+        self.driver.close()
+        if self.engine == "arcadedb-embedded":
+            engine.release(self.settings.data_dir)
+
+
+def _rollback(tx: neo4j.Transaction) -> None:
+    """Roll back unless the server already closed the transaction after an error."""
+    if not tx.closed():
+        tx.rollback()
+
+
+def _query_error(exc: Neo4jError) -> QueryError:
+    """Turn a server error into one clear line, keeping the server's code."""
+    message = (exc.message or str(exc)).splitlines()[0]
+    return QueryError(f"{exc.code}: {message}" if exc.code else message)
+
+
+def _check(driver: neo4j.Driver, uri: str, database: str, hint: str) -> None:
+    """Fail early, naming the URI and what to try, when the server does not answer."""
+    try:
+        driver.verify_connectivity()
+        with driver.session(database=database) as s:
+            s.run("RETURN 1").consume()
+    except Neo4jAuthError as exc:
+        driver.close()
+        raise EngineError(f"authentication to {uri} failed; {hint}") from exc
+    except (ServiceUnavailable, OSError, Neo4jError) as exc:
+        driver.close()
+        raise EngineError(f"cannot reach the graph at {uri} ({exc}); {hint}") from exc
+
+
+def connect(settings: Settings | None = None) -> Graph:
+    """Connect to the configured engine (Neo4j if STKG_NEO4J_URI is set, else embedded ArcadeDB)."""
+    settings = settings or Settings.from_env()
+    if settings.neo4j_uri:
+        if not settings.neo4j_password:
+            raise ConfigError("STKG_NEO4J_URI is set but STKG_NEO4J_PASSWORD is not")
+        uri, db = settings.neo4j_uri, settings.neo4j_database
+        driver = GraphDatabase.driver(uri, auth=(settings.neo4j_user, settings.neo4j_password))
+        hint = "check STKG_NEO4J_URI/USER/PASSWORD/DATABASE and that the server is running"
+        _check(driver, uri, db, hint)
+        return Graph(driver, db, "neo4j", uri, settings)
+    ep = engine.acquire(settings)
+    driver = GraphDatabase.driver(ep.uri, auth=(ep.user, ep.password))
+    hint = f"remove {settings.data_dir / 'server.json'} if no stkg process is running"
+    _check(driver, ep.uri, ep.database, hint)
+    graph = Graph(driver, ep.database, "arcadedb-embedded", ep.uri, settings)
+    atexit.register(graph.close)  # runs before the engine's shutdown (atexit is LIFO)
+    return graph

@@ -1,0 +1,85 @@
+"""One exception tree for stkg; the CLI and the API each map it in one place."""
+
+from __future__ import annotations
+
+
+class StkgError(Exception):
+    """Base of every error stkg reports to a user (never a traceback)."""
+
+    http_status = 500
+    code = "error"
+
+
+class ConfigError(StkgError):
+    """A setting or environment is wrong; the message says what to change."""
+
+    http_status = 500
+    code = "config"
+
+
+class EngineError(StkgError):
+    """The graph engine could not be started or reached."""
+
+    http_status = 503
+    code = "engine_unavailable"
+
+
+class QueryError(StkgError):
+    """A query failed on the server or was refused."""
+
+    http_status = 400
+    code = "query"
+
+
+class ReadOnlyError(QueryError):
+    """A read-only query tried to write; nothing was changed."""
+
+    http_status = 403
+    code = "read_only"
+
+
+class NotFoundError(StkgError):
+    """A named entity (nation, technology, query...) does not exist."""
+
+    http_status = 404
+    code = "not_found"
+
+    def __init__(self, message: str, suggestions: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.suggestions = suggestions or []
+
+
+class ParameterError(StkgError):
+    """A parameter is missing, unknown or malformed."""
+
+    http_status = 422
+    code = "invalid_parameter"
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class ValidationError(StkgError):
+    """Input data failed validation; `problems` holds every `file:row:column: message`."""
+
+    http_status = 422
+    code = "invalid_input"
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__(f"{len(problems)} problem(s) in the input; nothing was written")
+        self.problems = problems
+
+
+class AuthError(StkgError):
+    """No valid API key was given."""
+
+    http_status = 401
+    code = "unauthenticated"
+
+
+class ForbiddenError(StkgError):
+    """The API key's role may not do this."""
+
+    http_status = 403
+    code = "forbidden"

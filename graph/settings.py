@@ -1,0 +1,85 @@
+"""Every stkg setting in one place, read from the environment (STKG_*)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+
+def _default_data_dir() -> Path:
+    """Per-user data directory, following XDG so it survives across checkouts."""
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "stkg"
+
+
+def _int(name: str, default: int) -> int:
+    """Read an integer setting, naming the variable when it is malformed."""
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ValueError(f"{name} must be an integer, got {raw!r}") from exc
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Resolved settings; build with `Settings.from_env()` and override with `with_()`."""
+
+    # Directory holding the embedded database, its password file, server file and engine log.
+    data_dir: Path
+    # Bolt URI of a Neo4j server; when set, the embedded engine is not started.
+    neo4j_uri: str | None
+    # User name for the Neo4j server.
+    neo4j_user: str
+    # Password for the Neo4j server (never logged).
+    neo4j_password: str | None
+    # Neo4j database name ("neo4j" on a default install).
+    neo4j_database: str
+    # Maximum JVM heap of the embedded engine, as a JVM size ("1g", "768m").
+    heap: str
+    # Seconds to wait for the embedded engine to start or for another process's engine.
+    start_timeout: int
+    # Seconds an owning process waits at exit for processes attached to its engine.
+    handoff_timeout: int
+    # Rows per UNWIND batch when ingest writes to the graph.
+    batch_size: int
+    # Seconds a read-only ad hoc query may run before it is cancelled (API and CLI).
+    query_timeout: int
+    # File of API keys ("key_id:role:sha256hex" per line); empty means keys from STKG_API_KEYS.
+    api_keys_file: str | None
+    # API keys given inline as "key_id:role:secret,..." (hashed on load, never logged).
+    api_keys: str | None
+    # Largest accepted HTTP upload, in bytes.
+    max_upload_bytes: int
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        """Read the environment once, so every module sees the same values."""
+        env = os.environ.get
+        return cls(
+            data_dir=Path(env("STKG_DATA_DIR") or _default_data_dir()).expanduser(),
+            neo4j_uri=env("STKG_NEO4J_URI") or None,
+            neo4j_user=env("STKG_NEO4J_USER") or "neo4j",
+            neo4j_password=env("STKG_NEO4J_PASSWORD") or None,
+            neo4j_database=env("STKG_NEO4J_DATABASE") or "neo4j",
+            heap=env("STKG_HEAP") or "1g",
+            start_timeout=_int("STKG_START_TIMEOUT", 60),
+            handoff_timeout=_int("STKG_HANDOFF_TIMEOUT", 120),
+            batch_size=_int("STKG_BATCH_SIZE", 2000),
+            query_timeout=_int("STKG_QUERY_TIMEOUT", 30),
+            api_keys_file=env("STKG_API_KEYS_FILE") or None,
+            api_keys=env("STKG_API_KEYS") or None,
+            max_upload_bytes=_int("STKG_MAX_UPLOAD_BYTES", 50 * 1024 * 1024),
+        )
+
+    def with_(self, **changes: object) -> Settings:
+        """Return a copy with CLI overrides applied."""
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+    @property
+    def embedded(self) -> bool:
+        """True when stkg runs its own ArcadeDB rather than a configured Neo4j."""
+        return not self.neo4j_uri

@@ -1,0 +1,1 @@
+"""Named analyses: one .cypher file per query, loaded and run with parameters only."""

@@ -1,0 +1,107 @@
+"""Load the .cypher files into named queries, check their headers, and run them read-only."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from graph.connection import Graph
+from graph.errors import NotFoundError, ParameterError
+from graph.values import plain
+from queries.param import Param, parse_decl
+
+QUERY_DIR = Path(__file__).resolve().parent
+_HEADER = re.compile(r"^//\s*(name|purpose|params|returns):\s*(.*)$")
+_TOKEN = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
+_STRINGS_AND_COMMENTS = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|//[^\n]*")
+
+
+@dataclass(frozen=True)
+class Query:
+    """One named .cypher query with its declared parameters and returned columns."""
+
+    name: str
+    purpose: str
+    params: tuple[Param, ...]
+    returns: tuple[str, ...]
+    text: str
+    path: Path
+
+    def bind(self, raw: dict[str, Any]) -> dict[str, Any]:
+        """Convert caller values to typed parameters; unknown names are an error."""
+        known = {p.name for p in self.params}
+        unknown = sorted(set(raw) - known)
+        if unknown:
+            raise ParameterError(
+                f"{self.name} has no parameter {', '.join(unknown)} "
+                f"(it takes: {', '.join(sorted(known)) or 'none'})",
+                field=unknown[0],
+            )
+        return {
+            p.name: p.convert(raw[p.name])
+            if raw.get(p.name) not in (None, "")
+            else p.default_value()
+            for p in self.params
+        }
+
+    def run(self, graph: Graph, raw: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        """Run in a read-only transaction; list fields come back sorted."""
+        rows = graph.read(self.text, self.bind(raw or {}))
+        return [{k: _sorted(plain(v)) for k, v in row.items()} for row in rows]
+
+    def frame(self, graph: Graph, raw: dict[str, Any] | None = None) -> pd.DataFrame:
+        """The result as a DataFrame with exactly the documented columns."""
+        return pd.DataFrame(self.run(graph, raw), columns=list(self.returns))
+
+
+def _sorted(value: Any) -> Any:
+    """Sort lists of scalars so answers are stable whatever order the engine used."""
+    if isinstance(value, list) and all(isinstance(v, str | int | float) for v in value):
+        return sorted(value)
+    return value
+
+
+def parse(path: Path) -> Query:
+    """Parse a .cypher file; raises ValueError when its header and body disagree."""
+    text = path.read_text(encoding="utf-8")
+    header: dict[str, str] = {}
+    for line in text.splitlines():
+        m = _HEADER.match(line.strip())
+        if not m:
+            break
+        header[m.group(1)] = m.group(2).strip()
+    missing = {"name", "purpose", "params", "returns"} - set(header)
+    if missing:
+        raise ValueError(f"{path.name}: header lacks {', '.join(sorted(missing))}")
+    decls = [d for d in header["params"].split(";") if d.strip() and d.strip() != "none"]
+    params = tuple(parse_decl(d) for d in decls)
+    used = set(_TOKEN.findall(_STRINGS_AND_COMMENTS.sub(" ", text)))
+    declared = {p.name for p in params}
+    if used != declared:
+        raise ValueError(
+            f"{path.name}: declared parameters {sorted(declared)} but the query uses {sorted(used)}"
+        )
+    returns = tuple(c.strip() for c in header["returns"].split(",") if c.strip())
+    return Query(header["name"], header["purpose"], params, returns, text, path)
+
+
+@cache
+def queries() -> dict[str, Query]:
+    """Every query shipped in queries/, by name (checked once per process)."""
+    found = [parse(p) for p in sorted(QUERY_DIR.glob("*.cypher"))]
+    return {q.name: q for q in found}
+
+
+def get(name: str) -> Query:
+    """Look a query up by name, suggesting close names when it is unknown."""
+    import difflib
+
+    qs = queries()
+    if name not in qs:
+        raise NotFoundError(f"no query named {name!r}", difflib.get_close_matches(name, list(qs)))
+    return qs[name]

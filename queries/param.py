@@ -1,0 +1,106 @@
+"""Typed query parameters declared in .cypher headers, converted from CLI/HTTP text."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from graph.errors import ParameterError
+
+
+def _date(text: Any) -> dt.date:
+    """ISO date, or 'today'."""
+    if isinstance(text, dt.date):
+        return text
+    if str(text).strip().lower() == "today":
+        return dt.date.today()
+    try:
+        return dt.date.fromisoformat(str(text).strip())
+    except ValueError as exc:
+        raise ParameterError(f"{text!r} is not a date (YYYY-MM-DD)") from exc
+
+
+def _int(text: Any) -> int:
+    """Whole number."""
+    try:
+        return int(str(text).strip())
+    except ValueError as exc:
+        raise ParameterError(f"{text!r} is not a whole number") from exc
+
+
+def _bool(text: Any) -> bool:
+    """true/false/yes/no/1/0, as in the ingest format."""
+    if isinstance(text, bool):
+        return text
+    value = str(text).strip().lower()
+    if value in {"true", "yes", "1"}:
+        return True
+    if value in {"false", "no", "0"}:
+        return False
+    raise ParameterError(f"{text!r} is not a boolean (true/false)")
+
+
+def _list(text: Any) -> list[str]:
+    """A ';'- or ','-separated list, like ingest list cells."""
+    if isinstance(text, list | tuple):
+        return [str(t).strip() for t in text if str(t).strip()]
+    return [p.strip() for p in str(text).replace(",", ";").split(";") if p.strip()]
+
+
+def _str(text: Any) -> str:
+    """Plain text, stripped."""
+    return str(text).strip()
+
+
+CONVERTERS: dict[str, Callable[[Any], Any]] = {
+    "date": _date,
+    "int": _int,
+    "bool": _bool,
+    "string": _str,
+    "nation": _str,
+    "technology": _str,
+    "component": _str,
+    "list": _list,
+    "nations": _list,
+    "technologies": _list,
+}
+
+
+@dataclass(frozen=True)
+class Param:
+    """One declared parameter: its name, type, default, and whether the caller must give it."""
+
+    name: str
+    type: str
+    default: str | None
+    required: bool
+
+    def convert(self, raw: Any) -> Any:
+        """Convert a raw value, naming the parameter in any error."""
+        try:
+            return CONVERTERS[self.type](raw)
+        except ParameterError as exc:
+            raise ParameterError(f"parameter {self.name}: {exc}", field=self.name) from exc
+
+    def default_value(self) -> Any:
+        """The value used when the caller gives none."""
+        if self.required:
+            raise ParameterError(f"parameter {self.name} is required", field=self.name)
+        if self.default is None or self.default == "null":
+            return None
+        return self.convert(self.default)
+
+
+def parse_decl(decl: str) -> Param:
+    """Parse `name: type`, `name: type = default` or `name: type?` (optional, null)."""
+    name, _, rest = decl.partition(":")
+    type_, eq, default = rest.partition("=")
+    type_ = type_.strip()
+    optional = type_.endswith("?")
+    type_ = type_.rstrip("?")
+    if type_ not in CONVERTERS:
+        raise ValueError(f"unknown parameter type {type_!r} in {decl!r}")
+    required = not eq and not optional
+    return Param(name.strip(), type_, default.strip() if eq else None, required)
