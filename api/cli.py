@@ -111,6 +111,28 @@ def status(c: Context, fmt: str) -> None:
 
 
 @cli.command()
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Validate and show what would change; write nothing.")
+@pass_ctx
+def ingest(c: Context, path: Path, dry_run: bool) -> None:
+    """Load a CSV directory, an .xlsx workbook or a .json file (all or nothing)."""
+    from ingest.pipeline import StderrBar, ingest_path
+
+    summary = ingest_path(c.graph, path, dry_run, StderrBar())
+    click.echo(summary.describe())
+
+
+@cli.command()
+@click.option("--format", "fmt", type=FORMATS, default="table")
+@pass_ctx
+def runs(c: Context, fmt: str) -> None:
+    """List recorded ingest runs, newest first."""
+    from ingest.pipeline import runs as list_runs
+
+    click.echo(render.render(list_runs(c.graph), fmt))
+
+
+@cli.command()
 @click.argument("query")
 @click.option("--param", "params", multiple=True, help="key=value (JSON values allowed).")
 @click.option("--write", is_flag=True, help="Allow the query to change the graph.")

@@ -1,0 +1,1 @@
+"""Ingest: read tables, validate everything first, then write in one transaction."""

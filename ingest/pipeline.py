@@ -1,0 +1,219 @@
+"""`stkg ingest`: read, validate everything, compare with the graph, write in one transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import neo4j
+
+from graph import schema
+from graph.connection import Graph
+from graph.errors import ValidationError
+from ingest import reader
+from ingest.mapping import NODE_TABLES, REL_TABLES
+from ingest.reader import Input
+from ingest.state import NodeState, classify, desired
+from ingest.validate import Known, Plan, validate
+from ingest.writer import plan_size, write
+
+
+@dataclass
+class Summary:
+    """What an ingest did (or would do, on a dry run), per table."""
+
+    run_id: str
+    path: str
+    dry_run: bool
+    counts: dict[str, dict[str, int]] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def changed(self) -> int:
+        """Rows created or updated over all tables."""
+        return sum(c.get("created", 0) + c.get("updated", 0) for c in self.counts.values())
+
+    def describe(self) -> str:
+        """Readable summary: one line per table."""
+        if self.dry_run:
+            head = f"{self.path}: dry run, would change {self.changed} row(s); nothing written"
+        elif self.changed:
+            head = f"{self.path}: changed {self.changed} row(s) (run {self.run_id})"
+        else:
+            head = f"{self.path}: nothing changed; no run recorded"
+        lines = [head]
+        for table, c in self.counts.items():
+            lines.append(
+                f"  {table:<13} created {c.get('created', 0):>6}  updated {c.get('updated', 0):>6}"
+                f"  unchanged {c.get('unchanged', 0):>6}"
+            )
+        lines += [f"warning: {w}" for w in self.warnings]
+        return "\n".join(lines)
+
+
+def known(graph: Graph) -> Known:
+    """Keys, nations and hierarchy edges already in the graph, for reference checks."""
+    k = Known()
+    for spec in NODE_TABLES:
+        rows = graph.read(f"MATCH (n:{spec.label}) RETURN n.{spec.key} AS k")
+        k.keys[spec.label] = {r["k"] for r in rows}
+    for r in graph.read("MATCH (n:Nation) RETURN n.code AS c, n.name AS n, n.aliases AS a"):
+        k.nations.append((r["c"], r["n"] or r["c"], list(r["a"] or [])))
+    for r in graph.read(
+        "MATCH (a:Technology)-[:BROADER]->(b:Technology) RETURN a.id AS a, b.id AS b"
+    ):
+        k.broader.setdefault(r["a"], set()).add(r["b"])
+    for r in graph.read("MATCH (a:Agreement)-[:UNDER]->(b:Agreement) RETURN a.id AS a, b.id AS b"):
+        k.parent.setdefault(r["a"], set()).add(r["b"])
+    return k
+
+
+def _iso_nations(plan: Plan, known_keys: set[str], states: dict[str, dict[str, NodeState]]) -> None:
+    """Create nations referenced by code but absent from the graph and the input, from ISO data."""
+    wanted: set[str] = set()
+    for table, column in (
+        ("memberships", "nation"),
+        ("parties", "nation"),
+        ("agreements", "parties"),
+        ("restrictions", "nations"),
+        ("exemptions", "nations"),
+    ):
+        for rec in plan.records.get(table, []):
+            value = rec.get(column)
+            wanted.update(value if isinstance(value, list) else [value] if value else [])
+    for code in sorted(wanted - known_keys - set(states["nations"])):
+        name = plan.nation_names.get(code, code)
+        states["nations"][code] = NodeState(
+            {"code": code, "name": name, "source": "ISO 3166-1 (pycountry)"}
+        )
+
+
+def _counts(plan: Plan, states: dict[str, dict[str, NodeState]]) -> dict[str, dict[str, int]]:
+    """Created/updated/unchanged per table (relationship tables count their owners' status)."""
+    out: dict[str, dict[str, int]] = {}
+    for spec in NODE_TABLES:
+        if spec.table in plan.records or states[spec.table]:
+            statuses = [s.status for s in states[spec.table].values() if s.props is not None]
+            out[spec.table] = dict(Counter(statuses))
+    for table, (owner_table, owner_col, _) in REL_TABLES.items():
+        if table in plan.records:
+            owners = states[owner_table]
+            out[table] = dict(Counter(owners[r[owner_col]].status for r in plan.records[table]))
+    return out
+
+
+def _columns(data: Input) -> dict[str, set[str]]:
+    """Columns present per table: only those relationship sets are managed."""
+    return {name: set(t.columns) for name, t in data.tables.items()}
+
+
+class Progress:
+    """Progress reporting; the default reports nothing."""
+
+    def start(self, total: int) -> None:
+        """The write is about to send `total` rows and relationships."""
+
+    def advance(self, n: int) -> None:
+        """`n` more were sent."""
+
+    def finish(self) -> None:
+        """The write ended (committed or not)."""
+
+
+class StderrBar(Progress):
+    """A progress bar on stderr, shown only for large inputs."""
+
+    THRESHOLD = 5000
+
+    def __init__(self) -> None:
+        self._bar: Any = None
+
+    def start(self, total: int) -> None:
+        """Open the bar when there is enough to show."""
+        if total >= self.THRESHOLD:
+            import click
+
+            self._bar = click.progressbar(length=total, label="writing", file=sys.stderr)
+            self._bar.__enter__()
+
+    def advance(self, n: int) -> None:
+        """Move the bar."""
+        if self._bar is not None:
+            self._bar.update(n)
+
+    def finish(self) -> None:
+        """Close the bar."""
+        if self._bar is not None:
+            self._bar.__exit__(None, None, None)
+
+
+def ingest_input(
+    graph: Graph, data: Input, dry_run: bool = False, progress: Progress | None = None
+) -> Summary:
+    """Validate then write one input; raises ValidationError (nothing written) on any problem."""
+    started = dt.datetime.now(dt.UTC)
+    if not dry_run:
+        schema.ensure_schema(graph)
+    k = known(graph)
+    plan = validate(data, k)
+    if plan.problems:
+        raise ValidationError(plan.problems)
+    states = desired(plan, _columns(data))
+    _iso_nations(plan, k.keys.get("Nation", set()), states)
+    classify(graph, states)
+    run_id = f"run-{started:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
+    summary = Summary(run_id, str(data.path), dry_run, _counts(plan, states), plan.warnings)
+    if dry_run or summary.changed == 0:
+        return summary  # an identical re-ingest writes nothing, not even a run record
+    progress = progress or Progress()
+    progress.start(plan_size(states))
+    try:
+        with graph.transaction() as tx:
+            write(tx, states, run_id, graph.settings, progress.advance)
+            _record_run(tx, summary, data, started)
+    finally:
+        progress.finish()
+    return summary
+
+
+def _record_run(tx: neo4j.Transaction, summary: Summary, data: Input, started: dt.datetime) -> None:
+    """The IngestRun node: input path, checksums, counts, warnings and timestamps."""
+    tx.run(
+        "CREATE (r:IngestRun {id: $id, path: $path, started: $started, finished: $finished, "
+        "checksums: $checksums, counts: $counts, warnings: $warnings, tables: $tables})",
+        {
+            "id": summary.run_id,
+            "path": summary.path,
+            "started": started.isoformat(timespec="seconds"),
+            "finished": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "checksums": [f"{n}={c}" for n, c in sorted(data.checksums.items())],
+            "counts": json.dumps(summary.counts, sort_keys=True),
+            "warnings": summary.warnings,
+            "tables": sorted(data.tables),
+        },
+    ).consume()
+
+
+def ingest_path(
+    graph: Graph, path: Path, dry_run: bool = False, progress: Progress | None = None
+) -> Summary:
+    """Read a path (CSV directory, .xlsx or .json) and ingest it."""
+    data = reader.read(path)
+    if data.problems:
+        raise ValidationError(data.problems)
+    return ingest_input(graph, data, dry_run, progress)
+
+
+def runs(graph: Graph) -> list[dict[str, object]]:
+    """Every recorded ingest run, newest first."""
+    return graph.read(
+        "MATCH (r:IngestRun) RETURN r.id AS id, r.path AS path, r.started AS started, "
+        "r.finished AS finished, r.counts AS counts, size(r.warnings) AS warnings "
+        "ORDER BY r.started DESC"
+    )
