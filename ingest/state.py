@@ -20,7 +20,6 @@ class NodeState:
 
     props: dict[str, Any] | None
     rels: dict[Owned, RelSet] = field(default_factory=dict)
-    source: str = ""
     status: str = "unchanged"
 
 
@@ -48,7 +47,7 @@ def desired(plan: Plan, columns: dict[str, set[str]]) -> dict[str, dict[str, Nod
         for rec in plan.records.get(spec.table, []):
             props = {p: rec.get(p) for p in spec.props} | {spec.key: rec[spec.key]}
             props["source"] = _source(rec)
-            state = NodeState(props, source=props["source"])
+            state = NodeState(props)
             for owned in spec.owned:
                 if owned.column in columns.get(spec.table, set()):
                     link = {"source": props["source"]}
