@@ -123,6 +123,21 @@ def ingest(c: Context, path: Path, dry_run: bool) -> None:
 
 
 @cli.command()
+@click.option("--agreements", type=click.IntRange(1), required=True, help="How many agreements.")
+@click.option("--seed", type=int, default=1, show_default=True, help="Same seed, same data.")
+@click.option("--technologies", type=click.IntRange(20), default=300, show_default=True)
+@click.option("--forums", type=click.IntRange(5), default=30, show_default=True)
+@click.option("--out", type=click.Path(path_type=Path), required=True, help="Output directory.")
+def synth(agreements: int, seed: int, technologies: int, forums: int, out: Path) -> None:
+    """Write a synthetic, contract-conformant CSV dataset for tests and benchmarks."""
+    from ingest.synth import synth as generate
+    from ingest.synth import write_csv
+
+    paths = write_csv(generate(agreements, seed, technologies, forums), out)
+    click.echo(f"wrote {len(paths)} tables to {out}")
+
+
+@cli.command()
 @click.option("--format", "fmt", type=FORMATS, default="table")
 @pass_ctx
 def runs(c: Context, fmt: str) -> None:

@@ -68,7 +68,7 @@ class Settings:
             heap=env("STKG_HEAP") or "1g",
             start_timeout=_int("STKG_START_TIMEOUT", 60),
             handoff_timeout=_int("STKG_HANDOFF_TIMEOUT", 120),
-            batch_size=_int("STKG_BATCH_SIZE", 2000),
+            batch_size=_int("STKG_BATCH_SIZE", 10000),
             query_timeout=_int("STKG_QUERY_TIMEOUT", 30),
             api_keys_file=env("STKG_API_KEYS_FILE") or None,
             api_keys=env("STKG_API_KEYS") or None,

@@ -91,13 +91,13 @@ def existing(
     )
     props = {r["k"]: r["p"] for r in found}
     rels: dict[tuple[Owned, str], RelSet] = defaultdict(dict)
-    for owned in {o for s in states.values() for o in s.rels}:
+    for owned in {o for s in states.values() for o in s.rels} if props else ():
         arrow = f"-[r:{owned.type}]->" if owned.outgoing else f"<-[r:{owned.type}]-"
         other_key = BY_LABEL_KEY[owned.other]
         rows = graph.read(
             f"UNWIND $keys AS k MATCH (n:{spec.label} {{{spec.key}: k}}){arrow}(m:{owned.other}) "
             f"RETURN k, m.{other_key} AS o, properties(r) AS p",
-            {"keys": [k for k, s in states.items() if owned in s.rels]},
+            {"keys": [k for k, s in states.items() if owned in s.rels and k in props]},
         )
         for r in rows:
             rels[(owned, r["k"])][r["o"]] = r["p"]

@@ -7,11 +7,17 @@ from typing import Any
 
 import neo4j
 
+from graph.schema import PROVENANCE
 from graph.settings import Settings
 from ingest.mapping import NODE_TABLES, NodeTable, Owned
 from ingest.state import BY_LABEL_KEY, NodeState
 
 Progress = Callable[[int], None]
+
+
+def _inline(var: str, names: tuple[str, ...]) -> str:
+    """A literal property map read from a parameter map; inline CREATE is cheaper than SET."""
+    return "{" + ", ".join(f"{n}: {var}.{n}" for n in names) + "}"
 
 
 def _batches(items: list[Any], size: int) -> list[list[Any]]:
@@ -22,36 +28,41 @@ def _batches(items: list[Any], size: int) -> list[list[Any]]:
 def _upsert_nodes(
     tx: neo4j.Transaction, spec: NodeTable, rows: list[dict[str, Any]], size: int, tick: Progress
 ) -> None:
-    """MERGE on the key, then replace the node's properties with the row's."""
-    cypher = f"UNWIND $rows AS row MERGE (n:{spec.label} {{{spec.key}: row.key}}) SET n = row.props"
-    for batch in _batches(rows, size):
-        tx.run(cypher, {"rows": batch}).consume()
-        tick(len(batch))
+    """CREATE new nodes (cheaper than MERGE), MATCH changed ones; both take the row's properties."""
+    names = (spec.key, *spec.props, *PROVENANCE)
+    create = f"UNWIND $rows AS row CREATE (n:{spec.label} {_inline('row.props', names)})"
+    update = f"UNWIND $rows AS row MATCH (n:{spec.label} {{{spec.key}: row.key}}) SET n = row.props"
+    for new in (True, False):
+        for batch in _batches([r for r in rows if r["new"] is new], size):
+            tx.run(create if new else update, {"rows": batch}).consume()
+            tick(len(batch))
 
 
 def _replace_rels(
     tx: neo4j.Transaction,
     spec: NodeTable,
     owned: Owned,
-    keys: list[str],
-    rels: list[dict[str, Any]],
+    stale: list[str],
+    groups: list[dict[str, Any]],
     size: int,
     tick: Progress,
 ) -> None:
-    """Delete an owner's managed relationships of one kind, then create the wanted ones."""
+    """Delete the managed relationships of changed owners, then create the wanted ones."""
     arrow = f"-[r:{owned.type}]->" if owned.outgoing else f"<-[r:{owned.type}]-"
     other_key = BY_LABEL_KEY[owned.other]
     owner = f"(n:{spec.label} {{{spec.key}: k}})"
+    props = _inline("x.props", (*owned.props, *PROVENANCE))
     delete = f"UNWIND $keys AS k MATCH {owner}{arrow}(:{owned.other}) DELETE r"
     create = (
-        f"UNWIND $rels AS x MATCH (n:{spec.label} {{{spec.key}: x.owner}}) "
-        f"MATCH (m:{owned.other} {{{other_key}: x.other}}) CREATE (n){arrow}(m) SET r = x.props"
+        f"UNWIND $rows AS row MATCH (n:{spec.label} {{{spec.key}: row.owner}}) "
+        f"UNWIND row.rels AS x MATCH (m:{owned.other} {{{other_key}: x.other}}) "
+        f"CREATE (n){arrow.replace(']', f' {props}]')}(m)"
     )
-    for batch in _batches(keys, size):
+    for batch in _batches(stale, size):
         tx.run(delete, {"keys": batch}).consume()
-    for batch in _batches(rels, size):
-        tx.run(create, {"rels": batch}).consume()
-        tick(len(batch))
+    for batch in _batches(groups, max(1, size // 4)):
+        tx.run(create, {"rows": batch}).consume()
+        tick(sum(len(g["rels"]) for g in batch))
 
 
 def plan_size(states: dict[str, dict[str, NodeState]]) -> int:
@@ -77,7 +88,7 @@ def write(
     }
     for spec in NODE_TABLES:
         rows = [
-            {"key": k, "props": {**_props(s.props), "run_id": run_id}}
+            {"key": k, "new": s.status == "created", "props": {**_props(s.props), "run_id": run_id}}
             for k, s in changed[spec.table].items()
             if s.props is not None
         ]
@@ -85,12 +96,19 @@ def write(
     for spec in NODE_TABLES:
         for owned in spec.owned:
             owners = {k: s for k, s in changed[spec.table].items() if owned in s.rels}
-            rels = [
-                {"owner": k, "other": o, "props": {**_props(p), "run_id": run_id}}
+            stale = [k for k, s in owners.items() if s.status != "created"]
+            groups = [
+                {
+                    "owner": k,
+                    "rels": [
+                        {"other": o, "props": {**_props(p), "run_id": run_id}}
+                        for o, p in s.rels[owned].items()
+                    ],
+                }
                 for k, s in owners.items()
-                for o, p in s.rels[owned].items()
+                if s.rels[owned]
             ]
-            _replace_rels(tx, spec, owned, list(owners), rels, size, tick)
+            _replace_rels(tx, spec, owned, stale, groups, size, tick)
 
 
 def _props(props: dict[str, Any] | None) -> dict[str, Any]:
