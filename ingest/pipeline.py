@@ -204,10 +204,7 @@ def ingest_path(
     graph: Graph, path: Path, dry_run: bool = False, progress: Progress | None = None
 ) -> Summary:
     """Read a path (CSV directory, .xlsx or .json) and ingest it."""
-    data = reader.read(path)
-    if data.problems:
-        raise ValidationError(data.problems)
-    return ingest_input(graph, data, dry_run, progress)
+    return ingest_input(graph, reader.read(path), dry_run, progress)
 
 
 def runs(graph: Graph) -> list[dict[str, object]]:

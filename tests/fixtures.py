@@ -1,0 +1,24 @@
+"""Helpers to build small hand-made graphs through the real ingest pipeline."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from graph.connection import Graph
+from ingest.pipeline import Summary, ingest_input
+from ingest.reader import read_tables
+
+
+def load(graph: Graph, **tables: list[dict[str, Any]]) -> Summary:
+    """Ingest in-memory tables exactly as a JSON file would be ingested."""
+    return ingest_input(graph, read_tables(tables, "fixture"))
+
+
+def count(graph: Graph, pattern: str = "(n)") -> int:
+    """Count matches of a fixed pattern written by the test itself."""
+    return int(graph.read(f"MATCH {pattern} RETURN count(*) AS c")[0]["c"])
+
+
+def totals(graph: Graph) -> tuple[int, int]:
+    """Data nodes (ingest runs aside) and all relationships, to compare graph states."""
+    return count(graph, "(n) WHERE NOT n:IngestRun"), count(graph, "()-[r]->()")
