@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from graph.errors import ParameterError
+from graph.errors import NotFoundError, ParameterError
 
 
 def _date(text: Any) -> dt.date:
@@ -49,6 +49,23 @@ def _list(text: Any) -> list[str]:
     return [p.strip() for p in str(text).replace(",", ";").split(";") if p.strip()]
 
 
+def _nation(text: Any) -> str:
+    """A nation by alpha-3, alpha-2, name or alias; unknown names are an error with suggestions."""
+    from ingest.nation import iso
+
+    code = iso().resolve(str(text))
+    if code is None:
+        if str(text).isalpha() and len(str(text)) == 3 and str(text).isupper():
+            return str(text)  # a user-defined code, checked against the graph by the caller
+        raise NotFoundError(f"unknown nation {text!r}", iso().suggest(str(text)))
+    return code
+
+
+def _nations(text: Any) -> list[str]:
+    """A list of nations, each resolved like a single one."""
+    return [_nation(t) for t in _list(text)]
+
+
 def _str(text: Any) -> str:
     """Plain text, stripped."""
     return str(text).strip()
@@ -59,11 +76,11 @@ CONVERTERS: dict[str, Callable[[Any], Any]] = {
     "int": _int,
     "bool": _bool,
     "string": _str,
-    "nation": _str,
+    "nation": _nation,
     "technology": _str,
     "component": _str,
     "list": _list,
-    "nations": _list,
+    "nations": _nations,
     "technologies": _list,
 }
 

@@ -1,0 +1,28 @@
+// name: expiring
+// purpose: Active agreements ending within the window, with the priority technologies that would become gaps.
+// params: as_of: date = today; within_days: int = 180
+// returns: agreement, title, end, days_left, parties, technologies, would_be_gaps
+MATCH (a:Agreement)
+WHERE coalesce(a.status, 'active') = 'active'
+  AND (a.start IS NULL OR a.start <= $as_of)
+  AND a.end IS NOT NULL AND a.end >= $as_of
+  AND a.end <= $as_of + duration({days: $within_days})
+WITH a, a.end + duration({days: 1}) AS after
+OPTIONAL MATCH (a)-[:COVERS]->(:Technology)-[:BROADER*0..]->(t:Technology)
+WHERE t.priority IS NOT NULL
+  AND NOT EXISTS {
+    MATCH (b:Agreement)-[:COVERS]->(:Technology)-[:BROADER*0..]->(t)
+    WHERE b <> a
+      AND coalesce(b.status, 'active') = 'active'
+      AND (b.start IS NULL OR b.start <= after)
+      AND (b.end IS NULL OR b.end >= after)
+  }
+WITH a, collect(DISTINCT t.id) AS gaps
+RETURN a.id AS agreement,
+       a.title AS title,
+       a.end AS end,
+       duration.inDays($as_of, a.end).days AS days_left,
+       [(n:Nation)-[:PARTY_TO]->(a) | n.code] AS parties,
+       [(a)-[:COVERS]->(c:Technology) | c.id] AS technologies,
+       gaps AS would_be_gaps
+ORDER BY end, agreement

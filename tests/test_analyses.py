@@ -1,0 +1,288 @@
+"""The five portfolio analyses on hand-built fixture graphs with hand-checked rows."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from graph.connection import Graph
+from graph.errors import NotFoundError, ParameterError
+from queries.catalog import get
+from tests.fixtures import load
+
+AS_OF = "2025-01-01"
+
+
+def run(graph: Graph, name: str, **params: Any) -> list[dict[str, Any]]:
+    return get(name).run(graph, {"as_of": AS_OF, **params})
+
+
+def agreement(id_: str, parties: str, techs: str, **extra: Any) -> dict[str, Any]:
+    row = {
+        "id": id_,
+        "title": f"Agreement {id_}",
+        "type": "PA",
+        "parties": parties,
+        "technologies": techs,
+        "start": "2015-01-01",
+    }
+    return row | extra
+
+
+TECHS = [
+    {"id": "AI", "name": "Artificial Intelligence", "priority": 3},
+    {"id": "ML", "name": "Machine learning", "broader": "AI", "priority": 2},
+    {"id": "NLP", "name": "Language", "broader": "ML"},
+    {"id": "QC", "name": "Quantum", "priority": 2},
+    {"id": "DE", "name": "Directed energy", "priority": 1},
+    {"id": "SPACE", "name": "Space", "priority": 3},
+    {"id": "HYP", "name": "Hypersonics"},
+]
+COMPONENTS = [{"id": "ARMY", "name": "Army"}, {"id": "NAVY", "name": "Navy"}]
+
+
+# ---------------------------------------------------------------- coverage-gaps
+@pytest.fixture
+def gaps_graph(graph: Graph) -> Graph:
+    load(
+        graph,
+        technologies=TECHS,
+        agreements=[
+            agreement("A1", "USA;GBR", "NLP"),
+            agreement("A2", "USA;JPN", "QC", end="2020-01-01"),  # expired: QC is a gap
+            agreement("A3", "USA;FRA", "DE"),
+            agreement("A4", "USA;GBR", "SPACE", start="2026-01-01"),  # not yet started
+        ],
+    )
+    return graph
+
+
+def test_coverage_gaps(gaps_graph: Graph) -> None:
+    rows = run(gaps_graph, "coverage-gaps")
+    assert rows == [
+        {"technology": "SPACE", "name": "Space", "priority": 3, "scheme": None},
+        {"technology": "QC", "name": "Quantum", "priority": 2, "scheme": None},
+    ]
+
+
+def test_coverage_gaps_for_one_nation(gaps_graph: Graph) -> None:
+    assert [r["technology"] for r in run(gaps_graph, "coverage-gaps", nation="United Kingdom")] == [
+        "SPACE",
+        "QC",
+        "DE",
+    ]
+    assert [r["technology"] for r in run(gaps_graph, "coverage-gaps", nation="FRA")] == [
+        "AI",
+        "SPACE",
+        "ML",
+        "QC",
+    ]
+
+
+def test_coverage_gaps_change_with_the_date(gaps_graph: Graph) -> None:
+    assert [r["technology"] for r in run(gaps_graph, "coverage-gaps", as_of="2019-06-01")] == [
+        "SPACE"
+    ]
+
+
+# ---------------------------------------------------------------- duplicates
+def test_duplicates(graph: Graph) -> None:
+    load(
+        graph,
+        technologies=TECHS,
+        components=COMPONENTS,
+        agreements=[
+            agreement("FW", "USA;GBR", "AI", type="FRAMEWORK", lead_component="NAVY"),
+            agreement(
+                "PA1", "USA;GBR", "ML", parent="FW", lead_component="ARMY"
+            ),  # under FW: not FW's duplicate
+            agreement("PA2", "USA;GBR;FRA", "NLP", lead_component="ARMY"),
+            agreement("EXP", "USA;GBR", "AI", end="2020-01-01"),
+            agreement("FUT", "USA;GBR", "AI", start="2026-01-01"),
+            agreement("DR1", "USA;GBR", "AI", deliberate_redundancy="yes"),
+            agreement("PRO", "USA;GBR", "AI", status="proposed"),
+            agreement("DIFF", "USA;JPN", "AI"),
+            agreement("QC1", "USA;GBR", "QC"),
+        ],
+    )
+    assert run(graph, "duplicates") == [
+        {
+            "agreement_a": "FW",
+            "agreement_b": "PA2",
+            "parties": ["GBR", "USA"],
+            "technologies": ["NLP"],
+            "components": ["ARMY", "NAVY"],
+            "cross_component": True,
+        },
+        {
+            "agreement_a": "PA1",
+            "agreement_b": "PA2",
+            "parties": ["GBR", "USA"],
+            "technologies": ["NLP"],
+            "components": ["ARMY"],
+            "cross_component": False,
+        },
+    ]
+
+
+# ---------------------------------------------------------------- exclusionary-consortia
+def test_exclusionary_consortia(graph: Graph) -> None:
+    forums = [
+        {"id": "ALL", "name": "Alliance", "kind": "alliance", "covers": "AI"},
+        {
+            "id": "ALL-Q",
+            "name": "Alliance quantum group",
+            "kind": "group",
+            "parent": "ALL",
+            "covers": "QC",
+        },
+        {"id": "OTHER", "name": "Other", "kind": "multilateral", "covers": "DE"},
+    ]
+    members = [
+        {"forum": "ALL", "nation": n, "role": "member", "since": "2000-01-01"}
+        for n in ("USA", "GBR", "FRA", "DEU")
+    ]
+    members += [
+        {
+            "forum": "ALL",
+            "nation": "CAN",
+            "role": "member",
+            "since": "2000-01-01",
+            "until": "2020-12-31",
+        },
+        {"forum": "ALL", "nation": "JPN", "role": "partner", "since": "2000-01-01"},
+        {"forum": "ALL", "nation": "ITA", "role": "member", "since": "2026-01-01"},
+        {"forum": "OTHER", "nation": "USA"},
+        {"forum": "OTHER", "nation": "GBR"},
+    ]
+    load(
+        graph,
+        technologies=TECHS,
+        forums=forums,
+        memberships=members,
+        agreements=[
+            agreement("X1", "USA;GBR;FRA", "ML"),
+            agreement("X2", "USA;GBR;FRA", "QC"),
+            agreement("X3", "USA;GBR;FRA", "ML", forum="ALL-Q"),  # under a sub-forum's auspices
+            agreement("X5", "USA;GBR;FRA;DEU", "AI", forum="ALL", type="FRAMEWORK"),
+            agreement("X4", "USA;GBR;FRA", "AI", parent="X5"),  # under a parent that is under ALL
+            agreement("X6", "USA;GBR", "AI"),  # bilateral
+            agreement("X7", "USA;GBR;JPN", "AI"),  # a partner is not a member
+            agreement("X8", "USA;GBR;CAN", "AI"),  # CAN's membership ended
+            agreement("X9", "USA;GBR;FRA;DEU", "AI"),  # leaves no member out
+            agreement("X10", "USA;GBR;FRA", "AI", end="2020-01-01"),  # expired
+            agreement("X11", "USA;GBR;FRA", "DE"),  # ALL does not cover DE; FRA not in OTHER
+        ],
+    )
+    assert run(graph, "exclusionary-consortia") == [
+        {
+            "agreement": "X1",
+            "forum": "ALL",
+            "technologies": ["ML"],
+            "parties": ["FRA", "GBR", "USA"],
+            "excluded": ["DEU"],
+        },
+        {
+            "agreement": "X2",
+            "forum": "ALL",
+            "technologies": ["QC"],
+            "parties": ["FRA", "GBR", "USA"],
+            "excluded": ["DEU"],
+        },
+    ]
+    later = run(graph, "exclusionary-consortia", as_of="2026-06-01")  # ITA joined on 2026-01-01
+    assert [r["excluded"] for r in later if r["agreement"] == "X1"] == [["DEU", "ITA"]]
+
+
+# ---------------------------------------------------------------- collaborations
+@pytest.fixture
+def collab_graph(graph: Graph) -> Graph:
+    load(
+        graph,
+        technologies=TECHS,
+        components=COMPONENTS,
+        agreements=[
+            agreement("C1", "USA;GBR", "ML", lead_component="ARMY"),
+            agreement("C2", "USA;GBR;JPN", "AI", lead_component="NAVY"),
+            agreement("C3", "USA;JPN", "QC", end="2020-01-01"),
+        ],
+    )
+    return graph
+
+
+def test_collaborations(collab_graph: Graph) -> None:
+    rows = run(collab_graph, "collaborations")
+    assert [(r["nation"], r["technology"], r["agreements"], r["count"]) for r in rows] == [
+        ("GBR", "AI", ["C2"], 1),
+        ("GBR", "ML", ["C1"], 1),
+        ("JPN", "AI", ["C2"], 1),
+        ("USA", "AI", ["C2"], 1),
+        ("USA", "ML", ["C1"], 1),
+    ]
+
+
+def test_collaborations_filters(collab_graph: Graph) -> None:
+    def pairs(**p: str) -> list[tuple[str, str]]:
+        return [(r["nation"], r["technology"]) for r in run(collab_graph, "collaborations", **p)]
+
+    assert pairs(nation="Japan") == [("JPN", "AI")]
+    assert pairs(technology="ML") == [("GBR", "ML"), ("USA", "ML")]
+    assert pairs(technology="AI") == [
+        ("GBR", "AI"),
+        ("GBR", "ML"),
+        ("JPN", "AI"),
+        ("USA", "AI"),
+        ("USA", "ML"),
+    ]
+    assert pairs(component="ARMY") == [("GBR", "ML"), ("USA", "ML")]
+    assert pairs(nation="JPN", as_of="2019-01-01") == [
+        ("JPN", "AI"),
+        ("JPN", "QC"),
+    ]  # C3 still active
+
+
+# ---------------------------------------------------------------- expiring
+def test_expiring(graph: Graph) -> None:
+    load(
+        graph,
+        technologies=TECHS,
+        agreements=[
+            agreement("E1", "USA;GBR", "ML", end="2025-03-01"),
+            agreement("E2", "USA;JPN", "AI", end="2025-02-01"),
+            agreement("E3", "USA;FRA", "QC", end="2025-12-31"),  # outside the window
+            agreement("E4", "USA;FRA", "QC", end="2024-12-31"),  # already expired
+            agreement("E5", "USA;FRA", "QC", end="2025-04-01"),
+            agreement("E6", "USA;FRA", "QC"),  # open-ended
+        ],
+    )
+    rows = run(graph, "expiring", within_days="180")
+    assert [
+        (
+            r["agreement"],
+            r["end"],
+            r["days_left"],
+            r["parties"],
+            r["technologies"],
+            r["would_be_gaps"],
+        )
+        for r in rows
+    ] == [
+        ("E2", "2025-02-01", 31, ["JPN", "USA"], ["AI"], []),
+        ("E1", "2025-03-01", 59, ["GBR", "USA"], ["ML"], ["AI", "ML"]),
+        ("E5", "2025-04-01", 90, ["FRA", "USA"], ["QC"], []),
+    ]
+    assert [r["agreement"] for r in run(graph, "expiring", within_days="40")] == ["E2"]
+
+
+# ---------------------------------------------------------------- parameters
+def test_unknown_parameter_and_bad_values_are_errors(graph: Graph) -> None:
+    with pytest.raises(ParameterError, match="has no parameter colour"):
+        run(graph, "coverage-gaps", colour="red")
+    with pytest.raises(ParameterError, match="not a date"):
+        run(graph, "coverage-gaps", as_of="2025-02-30")
+    with pytest.raises(NotFoundError) as info:
+        run(graph, "coverage-gaps", nation="Untied Kingdom")
+    assert "United Kingdom" in info.value.suggestions
+    with pytest.raises(NotFoundError):
+        get("coverage-gap")
