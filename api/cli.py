@@ -148,6 +148,101 @@ def runs(c: Context, fmt: str) -> None:
 
 
 @cli.command()
+@click.argument("name")
+@click.option("--as-of", help="Date the analysis is made for (YYYY-MM-DD; default today).")
+@click.option("--param", "params", multiple=True, help="key=value; lists are ';'-separated.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv", "xlsx"]), default="table")
+@click.option("--out", type=click.Path(path_type=Path), help="Write to this file instead of stdout.")
+@pass_ctx
+def query(
+    c: Context, name: str, as_of: str | None, params: tuple[str, ...], fmt: str, out: Path | None
+) -> None:
+    """Run a named analysis (see `stkg queries`)."""
+    from queries.analysis import analysis
+
+    found = analysis(name)
+    values: dict[str, Any] = parse_params(params)
+    if as_of is not None:
+        values["as_of"] = as_of
+    found.bind(values)  # parameter errors before the engine starts
+    result = found.run(c.graph, values)
+    _emit(result, fmt, out, list(found.returns) if not found.single else None)
+
+
+def _emit(result: Any, fmt: str, out: Path | None, cols: list[str] | None) -> None:
+    """Print or save a result in the chosen format."""
+    if fmt == "xlsx":
+        if out is None:
+            raise ParameterError("--format xlsx needs --out FILE", field="out")
+        rows = result if isinstance(result, list) else [result]
+        render.to_xlsx(rows, out, cols)
+        click.echo(f"wrote {out}", err=True)
+        return
+    text = render.render(result, fmt, cols)
+    if out is None:
+        click.echo(text)
+    else:
+        out.write_text(text + "\n", encoding="utf-8")
+        click.echo(f"wrote {out}", err=True)
+
+
+@cli.command()
+@click.argument("nation")
+@click.argument("technology")
+@click.option("--as-of", help="Date (YYYY-MM-DD; default today).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@pass_ctx
+def disclose(c: Context, nation: str, technology: str, as_of: str | None, fmt: str) -> None:
+    """May TECHNOLOGY be disclosed to NATION? Verdict first, then reasons with citations."""
+    from api import report
+    from queries.analysis import analysis
+
+    params = {"nation": nation, "technology": technology, "as_of": as_of}
+    trace = analysis("disclosure-trace").run(c.graph, params)
+    click.echo(render.to_json(trace) if fmt == "json" else report.disclosure(trace))  # type: ignore[arg-type]
+
+
+@cli.command()
+@click.option("--parties", required=True, help="Comma-separated nations, e.g. USA,GBR,JPN.")
+@click.option("--technologies", required=True, help="Comma-separated technology ids.")
+@click.option("--as-of", help="Date (YYYY-MM-DD; default today).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@pass_ctx
+def predraft(c: Context, parties: str, technologies: str, as_of: str | None, fmt: str) -> None:
+    """Check a proposed agreement against what already exists before drafting it."""
+    from api import report
+    from queries.analysis import analysis
+
+    params = {"parties": parties, "technologies": technologies, "as_of": as_of}
+    check = analysis("predraft-check").run(c.graph, params)
+    click.echo(render.to_json(check) if fmt == "json" else report.predraft(check))  # type: ignore[arg-type]
+
+
+@cli.command(name="queries")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+def list_queries(fmt: str) -> None:
+    """List every analysis with its purpose, parameters and returned fields."""
+    from queries.analysis import analyses
+
+    rows = [
+        {
+            "name": a.name,
+            "purpose": a.purpose,
+            "params": "; ".join(
+                f"{p.name}: {p.type}" + ("" if p.required else f" = {p.default or 'none'}") for p in a.params
+            ),
+            "returns": ", ".join(a.returns),
+        }
+        for a in analyses().values()
+    ]
+    if fmt == "json":
+        click.echo(render.to_json(rows))
+        return
+    for r in rows:
+        click.echo(f"{r['name']}\n  {r['purpose']}\n  params:  {r['params']}\n  returns: {r['returns']}\n")
+
+
+@cli.command()
 @click.argument("query")
 @click.option("--param", "params", multiple=True, help="key=value (JSON values allowed).")
 @click.option("--write", is_flag=True, help="Allow the query to change the graph.")

@@ -24,9 +24,7 @@ _WRITE_CLAUSE = re.compile(
     r"\b(CREATE|MERGE|SET|DELETE|REMOVE|DROP|FOREACH|LOAD\s+CSV|IN\s+TRANSACTIONS)\b",
     re.IGNORECASE,
 )
-_STRINGS_AND_COMMENTS = re.compile(
-    r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|`[^`]*`|//[^\n]*|/\*.*?\*/", re.S
-)
+_STRINGS_AND_COMMENTS = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|`[^`]*`|//[^\n]*|/\*.*?\*/", re.S)
 
 
 def writes(cypher: str) -> bool:
@@ -49,9 +47,7 @@ class Graph:
         """Run a read-only query: READ access mode, in a transaction that is always rolled back."""
         if writes(cypher):
             raise ReadOnlyError("this query writes to the graph; read-only queries may not")
-        with self.driver.session(
-            database=self.database, default_access_mode=neo4j.READ_ACCESS
-        ) as s:
+        with self.driver.session(database=self.database, default_access_mode=neo4j.READ_ACCESS) as s:
             tx = s.begin_transaction(timeout=self.settings.query_timeout)
             try:
                 result = tx.run(cypher, params or {})
@@ -86,9 +82,7 @@ class Graph:
 
     def read_tx(self, work: Callable[[neo4j.ManagedTransaction], Any]) -> Any:
         """Run a function inside one managed read transaction (several queries, one snapshot)."""
-        with self.driver.session(
-            database=self.database, default_access_mode=neo4j.READ_ACCESS
-        ) as s:
+        with self.driver.session(database=self.database, default_access_mode=neo4j.READ_ACCESS) as s:
             try:
                 return s.execute_read(work)
             except Neo4jError as exc:

@@ -184,8 +184,7 @@ def _become_owner(settings: Settings, lock: IO[str]) -> Endpoint:
         server, port = _start_server(settings, secret)
     except Exception as exc:
         raise EngineError(
-            f"the embedded ArcadeDB engine did not start in {data_dir}: {exc}; "
-            f"see {data_dir / 'engine.log'}"
+            f"the embedded ArcadeDB engine did not start in {data_dir}: {exc}; see {data_dir / 'engine.log'}"
         ) from exc
     endpoint = Endpoint(f"bolt://127.0.0.1:{port}", USER, secret, DATABASE, True, os.getpid())
     tmp = data_dir / "server.json.tmp"

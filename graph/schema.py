@@ -40,9 +40,7 @@ AGREEMENT = NodeType(
     ("id", "title", "type", "status", "start", "end", "depth", "deliberate_redundancy"),
 )
 COMPONENT = NodeType("Component", "id", ("id", "name"))
-RESTRICTION = NodeType(
-    "Restriction", "id", ("id", "kind", "effect", "citation", "effective", "until")
-)
+RESTRICTION = NodeType("Restriction", "id", ("id", "kind", "effect", "citation", "effective", "until"))
 EXEMPTION = NodeType("Exemption", "id", ("id", "citation", "effective", "until"))
 INGEST_RUN = NodeType(
     "IngestRun",
@@ -156,11 +154,8 @@ def ensure_schema(graph: Graph) -> None:
 
 def counts(graph: Graph) -> dict[str, dict[str, int]]:
     """Count nodes per label and relationships per type, for `stkg status`."""
-    nodes = {
-        lbl: int(graph.read(f"MATCH (n:{lbl}) RETURN count(n) AS c")[0]["c"]) for lbl in labels()
-    }
+    nodes = {lbl: int(graph.read(f"MATCH (n:{lbl}) RETURN count(n) AS c")[0]["c"]) for lbl in labels()}
     rels = {
-        t: int(graph.read(f"MATCH ()-[r:{t}]->() RETURN count(r) AS c")[0]["c"])
-        for t in relationship_types()
+        t: int(graph.read(f"MATCH ()-[r:{t}]->() RETURN count(r) AS c")[0]["c"]) for t in relationship_types()
     }
     return {"nodes": nodes, "relationships": rels}

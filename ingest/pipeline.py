@@ -65,9 +65,7 @@ def known(graph: Graph) -> Known:
         k.keys[spec.label] = {r["k"] for r in rows}
     for r in graph.read("MATCH (n:Nation) RETURN n.code AS c, n.name AS n, n.aliases AS a"):
         k.nations.append((r["c"], r["n"] or r["c"], list(r["a"] or [])))
-    for r in graph.read(
-        "MATCH (a:Technology)-[:BROADER]->(b:Technology) RETURN a.id AS a, b.id AS b"
-    ):
+    for r in graph.read("MATCH (a:Technology)-[:BROADER]->(b:Technology) RETURN a.id AS a, b.id AS b"):
         k.broader.setdefault(r["a"], set()).add(r["b"])
     for r in graph.read("MATCH (a:Agreement)-[:UNDER]->(b:Agreement) RETURN a.id AS a, b.id AS b"):
         k.parent.setdefault(r["a"], set()).add(r["b"])
@@ -89,9 +87,7 @@ def _iso_nations(plan: Plan, known_keys: set[str], states: dict[str, dict[str, N
             wanted.update(value if isinstance(value, list) else [value] if value else [])
     for code in sorted(wanted - known_keys - set(states["nations"])):
         name = plan.nation_names.get(code, code)
-        states["nations"][code] = NodeState(
-            {"code": code, "name": name, "source": "ISO 3166-1 (pycountry)"}
-        )
+        states["nations"][code] = NodeState({"code": code, "name": name, "source": "ISO 3166-1 (pycountry)"})
 
 
 def _counts(plan: Plan, states: dict[str, dict[str, NodeState]]) -> dict[str, dict[str, int]]:
@@ -200,9 +196,7 @@ def _record_run(tx: neo4j.Transaction, summary: Summary, data: Input, started: d
     ).consume()
 
 
-def ingest_path(
-    graph: Graph, path: Path, dry_run: bool = False, progress: Progress | None = None
-) -> Summary:
+def ingest_path(graph: Graph, path: Path, dry_run: bool = False, progress: Progress | None = None) -> Summary:
     """Read a path (CSV directory, .xlsx or .json) and ingest it."""
     return ingest_input(graph, reader.read(path), dry_run, progress)
 

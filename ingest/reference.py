@@ -28,12 +28,8 @@ def nation_rows() -> list[dict[str, str]]:
     rows = []
     for c in pycountry.countries:
         name = getattr(c, "common_name", None) or c.name
-        aliases = [
-            a for a in (c.alpha_2, c.name, getattr(c, "official_name", "")) if a and a != name
-        ]
-        rows.append(
-            {"code": c.alpha_3, "name": name, "aliases": ";".join(aliases), "source": source}
-        )
+        aliases = [a for a in (c.alpha_2, c.name, getattr(c, "official_name", "")) if a and a != name]
+        rows.append({"code": c.alpha_3, "name": name, "aliases": ";".join(aliases), "source": source})
     rows.append(
         {
             "code": "XKX",

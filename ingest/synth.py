@@ -132,9 +132,7 @@ def _forums(
         for n in ["USA", *rng.sample(PARTNERS, rng.randint(2, 12))]:
             role = "member" if rng.random() < 0.85 else "partner"
             until = "2015-12-31" if rng.random() < 0.05 else ""
-            members.append(
-                {"forum": fid, "nation": n, "role": role, "since": "1995-01-01", "until": until}
-            )
+            members.append({"forum": fid, "nation": n, "role": role, "since": "1995-01-01", "until": until})
     return forums, members
 
 
@@ -142,15 +140,9 @@ def _agreement(
     rng: random.Random, i: int, techs: list[str], forums: list[str], frameworks: list[str]
 ) -> dict[str, Any]:
     """One agreement with a realistic party count, dates and status."""
-    size = (
-        1 if rng.random() < 0.6 else rng.randint(2, 4) if rng.random() < 0.75 else rng.randint(5, 9)
-    )
+    size = 1 if rng.random() < 0.6 else rng.randint(2, 4) if rng.random() < 0.75 else rng.randint(5, 9)
     start = dt.date(1995, 1, 1) + dt.timedelta(days=rng.randrange(11500))
-    end = (
-        ""
-        if rng.random() < 0.2
-        else (start + dt.timedelta(days=365 * rng.randint(3, 15))).isoformat()
-    )
+    end = "" if rng.random() < 0.2 else (start + dt.timedelta(days=365 * rng.randint(3, 15))).isoformat()
     status = rng.choice(["active"] * 8 + ["proposed", "terminated"])
     row: dict[str, Any] = {
         "id": f"SA-{i:06d}",

@@ -154,9 +154,7 @@ def _date_order(checker: _Checker, origin: str, records: list[Record]) -> None:
     for rec in records:
         for lo, hi in (("start", "end"), ("since", "until"), ("effective", "until")):
             if rec.get(lo) and rec.get(hi) and rec[hi] < rec[lo]:
-                checker.problem(
-                    f"{origin}:{rec['_row']}:{hi}", f"{hi} {rec[hi]} is before {lo} {rec[lo]}"
-                )
+                checker.problem(f"{origin}:{rec['_row']}:{hi}", f"{hi} {rec[hi]} is before {lo} {rec[lo]}")
 
 
 def _check_refs(checker: _Checker, plan: Plan, known: Known, origins: dict[str, str]) -> None:
@@ -196,9 +194,7 @@ def _check_refs(checker: _Checker, plan: Plan, known: Known, origins: dict[str, 
 
 def _keys(plan: Plan, table: str, column: str, known: Known, label: str) -> set[str]:
     """Keys of a label from the input and the graph together."""
-    return {r[column] for r in plan.records.get(table, []) if r.get(column)} | known.keys.get(
-        label, set()
-    )
+    return {r[column] for r in plan.records.get(table, []) if r.get(column)} | known.keys.get(label, set())
 
 
 def _cycles(checker: _Checker, plan: Plan, known: Known, origins: dict[str, str]) -> None:

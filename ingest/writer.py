@@ -81,9 +81,7 @@ def write(
     """Nodes of every table first (so references resolve), then relationships."""
     size = settings.batch_size
     changed = {
-        spec.table: {
-            k: s for k, s in states[spec.table].items() if s.status in ("created", "updated")
-        }
+        spec.table: {k: s for k, s in states[spec.table].items() if s.status in ("created", "updated")}
         for spec in NODE_TABLES
     }
     for spec in NODE_TABLES:

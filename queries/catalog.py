@@ -11,12 +11,14 @@ from typing import Any
 import pandas as pd
 
 from graph.connection import Graph
-from graph.errors import NotFoundError, ParameterError
+from graph.errors import NotFoundError
 from graph.values import plain
-from queries.param import Param, parse_decl
+from queries.param import Param, bind, parse_decl
 
 QUERY_DIR = Path(__file__).resolve().parent
 _HEADER = re.compile(r"^//\s*(name|purpose|params|returns):\s*(.*)$")
+#: List fields that are paths, whose order is the answer; every other list field is sorted.
+ORDERED = frozenset({"chain"})
 _TOKEN = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
 _STRINGS_AND_COMMENTS = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|//[^\n]*")
 
@@ -33,26 +35,13 @@ class Query:
     path: Path
 
     def bind(self, raw: dict[str, Any]) -> dict[str, Any]:
-        """Convert caller values to typed parameters; unknown names are an error."""
-        known = {p.name for p in self.params}
-        unknown = sorted(set(raw) - known)
-        if unknown:
-            raise ParameterError(
-                f"{self.name} has no parameter {', '.join(unknown)} "
-                f"(it takes: {', '.join(sorted(known)) or 'none'})",
-                field=unknown[0],
-            )
-        return {
-            p.name: p.convert(raw[p.name])
-            if raw.get(p.name) not in (None, "")
-            else p.default_value()
-            for p in self.params
-        }
+        """Typed parameters from caller values."""
+        return bind(self.name, self.params, raw)
 
     def run(self, graph: Graph, raw: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         """Run in a read-only transaction; list fields come back sorted."""
         rows = graph.read(self.text, self.bind(raw or {}))
-        return [{k: _sorted(plain(v)) for k, v in row.items()} for row in rows]
+        return [{k: plain(v) if k in ORDERED else _sorted(plain(v)) for k, v in row.items()} for row in rows]
 
     def frame(self, graph: Graph, raw: dict[str, Any] | None = None) -> pd.DataFrame:
         """The result as a DataFrame with exactly the documented columns."""

@@ -121,3 +121,18 @@ def parse_decl(decl: str) -> Param:
         raise ValueError(f"unknown parameter type {type_!r} in {decl!r}")
     required = not eq and not optional
     return Param(name.strip(), type_, default.strip() if eq else None, required)
+
+
+def bind(name: str, params: tuple[Param, ...], raw: dict[str, Any]) -> dict[str, Any]:
+    """Convert caller values to typed parameters; unknown names are an error."""
+    known = {p.name for p in params}
+    unknown = sorted(set(raw) - known)
+    if unknown:
+        raise ParameterError(
+            f"{name} has no parameter {', '.join(unknown)} (it takes: {', '.join(sorted(known)) or 'none'})",
+            field=unknown[0],
+        )
+    return {
+        p.name: p.convert(raw[p.name]) if raw.get(p.name) not in (None, "") else p.default_value()
+        for p in params
+    }

@@ -52,9 +52,7 @@ def _neo4j() -> Iterator[Graph]:
 
 
 @pytest.fixture(scope="session", params=["arcadedb", "neo4j"])
-def engine_graph(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Graph]:
+def engine_graph(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Graph]:
     """The graph of one engine for the whole session; Neo4j cases skip without Docker."""
     if request.param == "arcadedb":
         g = _embedded(tmp_path_factory.mktemp("engine"))

@@ -81,9 +81,7 @@ def test_coverage_gaps_for_one_nation(gaps_graph: Graph) -> None:
 
 
 def test_coverage_gaps_change_with_the_date(gaps_graph: Graph) -> None:
-    assert [r["technology"] for r in run(gaps_graph, "coverage-gaps", as_of="2019-06-01")] == [
-        "SPACE"
-    ]
+    assert [r["technology"] for r in run(gaps_graph, "coverage-gaps", as_of="2019-06-01")] == ["SPACE"]
 
 
 # ---------------------------------------------------------------- duplicates

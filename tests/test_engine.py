@@ -105,9 +105,7 @@ def test_two_processes_share_one_data_directory(tmp_path: Path) -> None:
     env["STKG_DATA_DIR"] = str(tmp_path)
     cmd = [sys.executable, "-m", "api.cli", "status", "--format", "json"]
     procs = [
-        subprocess.Popen(
-            cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-        )
+        subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         for _ in range(2)
     ]
     outs = [p.communicate(timeout=180) for p in procs]

@@ -76,9 +76,7 @@ def test_provenance_on_nodes_and_relationships(graph: Graph) -> None:
         "rrun": summary.run_id,
     }
     run = graph.read("MATCH (r:IngestRun) RETURN r.id AS id, r.counts AS counts")
-    assert run[0]["id"] == summary.run_id and json.loads(run[0]["counts"])["agreements"] == {
-        "created": 1
-    }
+    assert run[0]["id"] == summary.run_id and json.loads(run[0]["counts"])["agreements"] == {"created": 1}
 
 
 def test_nations_resolve_by_alias_name_and_alpha2(graph: Graph) -> None:
@@ -86,9 +84,7 @@ def test_nations_resolve_by_alias_name_and_alpha2(graph: Graph) -> None:
         graph,
         **dict(
             BASE,
-            agreements=[
-                dict(BASE["agreements"][0], parties="us;Republic of Korea;Türkiye;Czech Republic")
-            ],
+            agreements=[dict(BASE["agreements"][0], parties="us;Republic of Korea;Türkiye;Czech Republic")],
         ),
     )
     rows = graph.read("MATCH (n:Nation)-[:PARTY_TO]->(:Agreement) RETURN n.code AS c ORDER BY c")
@@ -164,17 +160,13 @@ def test_every_problem_is_reported_and_nothing_written(graph: Graph) -> None:
 
 
 def test_missing_required_column(graph: Graph) -> None:
-    problems = _problems(
-        graph, agreements=[{"id": "A", "title": "t", "type": "PA", "technologies": ""}]
-    )
+    problems = _problems(graph, agreements=[{"id": "A", "title": "t", "type": "PA", "technologies": ""}])
     assert "fixture#agreements:1:parties: required column is missing" in problems
     assert "fixture#agreements:2:technologies: required value is missing" not in problems
 
 
 def test_good_rows_in_a_bad_input_are_not_written(graph: Graph) -> None:
-    tables = dict(
-        BASE, nations=[{"code": "ZZA", "name": "Zedland"}, {"code": "", "name": "No code"}]
-    )
+    tables = dict(BASE, nations=[{"code": "ZZA", "name": "Zedland"}, {"code": "", "name": "No code"}])
     _problems(graph, **tables)
     assert totals(graph) == (0, 0)
 

@@ -1,0 +1,117 @@
+"""The named analyses of the CLI/API contract: plain .cypher queries and composed ones."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from graph.connection import Graph
+from graph.errors import NotFoundError
+from queries import disclosure
+from queries.catalog import Query, queries
+from queries.param import Param, bind, parse_decl
+
+Result = list[dict[str, Any]] | dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """A named analysis: declared parameters, returned fields, and how to run it."""
+
+    name: str
+    purpose: str
+    params: tuple[Param, ...]
+    returns: tuple[str, ...]
+    runner: Callable[[Graph, dict[str, Any]], Result]
+    single: bool = False  # returns one object rather than rows
+
+    def bind(self, raw: dict[str, Any]) -> dict[str, Any]:
+        """Typed parameters, the same rules as a .cypher query's."""
+        return bind(self.name, self.params, raw)
+
+    def run(self, graph: Graph, raw: dict[str, Any] | None = None) -> Result:
+        """Bind and run."""
+        return self.runner(graph, self.bind(raw or {}))
+
+
+def _plain(q: Query) -> Analysis:
+    """A .cypher query served as an analysis."""
+    return Analysis(q.name, q.purpose, q.params, q.returns, q.run)
+
+
+def _decls(text: str) -> tuple[Param, ...]:
+    """Parameters declared in the header syntax."""
+    return tuple(parse_decl(d) for d in text.split(";"))
+
+
+def _partner_centrality(graph: Graph, p: dict[str, Any]) -> Result:
+    """Deferred import: networkx is only loaded when this analysis runs."""
+    from graph.network import partner_centrality
+
+    return partner_centrality(graph, p["as_of"])
+
+
+COMPOSED = (
+    Analysis(
+        "disclosure-trace",
+        "May a technology be disclosed to a nation as of a date, and exactly why (with citations).",
+        _decls("as_of: date = today; nation: nation; technology: technology"),
+        ("nation", "technology", "as_of", "verdict", "summary", "reasons", "agreements"),
+        lambda g, p: disclosure.disclosure_trace(g, p["as_of"], p["nation"], p["technology"]),
+        single=True,
+    ),
+    Analysis(
+        "predraft-check",
+        "Before drafting: overlapping agreements, frameworks, forums, exclusion warnings, disclosure.",
+        _decls("as_of: date = today; parties: nations; technologies: technologies"),
+        (
+            "parties",
+            "technologies",
+            "as_of",
+            "overlapping_agreements",
+            "candidate_frameworks",
+            "forums",
+            "exclusion_warnings",
+            "disclosure",
+        ),
+        lambda g, p: disclosure.predraft_check(g, p["as_of"], p["parties"], p["technologies"]),
+        single=True,
+    ),
+    Analysis(
+        "partner-centrality",
+        "Nations ranked by weighted degree and betweenness in the active collaboration network.",
+        _decls("as_of: date = today"),
+        ("nation", "name", "partners", "weighted_degree", "betweenness", "community"),
+        _partner_centrality,
+    ),
+)
+
+#: The query names of the contract, in the order `stkg queries` lists them.
+PUBLIC = (
+    "coverage-gaps",
+    "duplicates",
+    "exclusionary-consortia",
+    "collaborations",
+    "expiring",
+    "partner-centrality",
+    "predraft-check",
+    "disclosure-trace",
+    "nations",
+)
+
+
+def analyses() -> dict[str, Analysis]:
+    """Every analysis by name: the contract's first, then supporting queries."""
+    found = {a.name: a for a in COMPOSED} | {q.name: _plain(q) for q in queries().values()}
+    return {n: found[n] for n in PUBLIC} | {n: a for n, a in sorted(found.items()) if n not in PUBLIC}
+
+
+def analysis(name: str) -> Analysis:
+    """Look an analysis up by name, suggesting close names."""
+    import difflib
+
+    found = analyses()
+    if name not in found:
+        raise NotFoundError(f"no analysis named {name!r}", difflib.get_close_matches(name, list(found)))
+    return found[name]
