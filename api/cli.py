@@ -90,6 +90,30 @@ def init(c: Context, bare: bool) -> None:
 
 
 @cli.command()
+@click.option("--as-of", help="Date the findings are made for (default today).")
+@pass_ctx
+def demo(c: Context, as_of: str | None) -> None:
+    """Main job: load reference data and the illustrative sample if the graph is empty, then show findings."""
+    from ingest.pipeline import ingest_path
+    from ingest.reference import SAMPLE_DIR, load_reference
+    from queries.analysis import analysis
+
+    g = c.graph
+    schema.ensure_schema(g)
+    if not g.read("MATCH (a:Agreement) RETURN count(a) AS c")[0]["c"]:
+        click.echo(load_reference(g).describe())
+        click.echo(ingest_path(g, SAMPLE_DIR).describe())
+    for name in ("coverage-gaps", "duplicates", "exclusionary-consortia", "expiring", "partner-centrality"):
+        found = analysis(name)
+        rows = found.run(g, {"as_of": as_of})
+        assert isinstance(rows, list)
+        click.echo(f"\n== {name}: {found.purpose}\n" + render.table(rows[:8], list(found.returns)))
+        if len(rows) > 8:
+            click.echo(f"(first 8 of {len(rows)}; run `stkg query {name}` for all)")
+    click.echo(f"\nengine: {g.engine} at {g.uri}; data directory {c.settings.data_dir}")
+
+
+@cli.command()
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
 @pass_ctx
 def status(c: Context, fmt: str) -> None:

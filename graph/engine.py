@@ -274,23 +274,38 @@ def release(data_dir: Path) -> None:
         entry[1].close()
 
 
-def shutdown(handoff_timeout: int = 120) -> None:
-    """Stop the engine this process owns, after attached processes let go (bounded wait)."""
-    if _Owned.server is None or _Owned.data_dir is None:
-        return
-    data_dir = _Owned.data_dir
-    clients = _open_lock(data_dir / "clients.lock")
+def _wait_for_clients(data_dir: Path, handoff_timeout: int) -> IO[str] | None:
+    """Take the clients lock exclusively once attached processes let go (bounded wait)."""
+    try:
+        clients = _open_lock(data_dir / "clients.lock")
+    except OSError:
+        return None  # the data directory is gone: nobody can be attached
     deadline = time.monotonic() + handoff_timeout
     while not _try_lock(clients) and time.monotonic() < deadline:
         time.sleep(0.1)
-    with contextlib.suppress(FileNotFoundError):
+    return clients
+
+
+def shutdown(handoff_timeout: int = 120) -> None:
+    """Stop the engine this process owns, after attached processes let go; never raises."""
+    if _Owned.server is None or _Owned.data_dir is None:
+        return
+    data_dir = _Owned.data_dir
+    clients = _wait_for_clients(data_dir, handoff_timeout)
+    with contextlib.suppress(OSError):
         (data_dir / "server.json").unlink()
     try:
-        with _stderr_to(data_dir / "engine.log"):
+        if data_dir.exists():
+            with _stderr_to(data_dir / "engine.log"):
+                _Owned.server.stop()
+        else:
             _Owned.server.stop()
+    except Exception as exc:  # noqa: BLE001 - at exit, report and carry on
+        log.warning("the embedded engine did not stop cleanly: %s", exc)
     finally:
         _Owned.server = None
         _Owned.endpoint = None
         if _Owned.lock is not None:
             _Owned.lock.close()
-        clients.close()
+        if clients is not None:
+            clients.close()

@@ -22,7 +22,9 @@ def members(graph: Graph, forum: str, as_of: str, role: str = "member") -> set[s
     rows = graph.read(
         "MATCH (n:Nation)-[m:MEMBER_OF]->(:Forum {id: $f}) WHERE m.role = $role "
         "AND (m.since IS NULL OR m.since <= date($d)) AND (m.until IS NULL OR m.until >= date($d)) "
-        "RETURN n.code AS c", {"f": forum, "d": as_of, "role": role})
+        "RETURN n.code AS c",
+        {"f": forum, "d": as_of, "role": role},
+    )
     return {r["c"] for r in rows}
 
 
@@ -57,7 +59,9 @@ def test_itar_126_1_dates(ref: Graph) -> None:
 
 
 def test_china_denied_citing_126_1_and_australia_permitted(ref: Graph) -> None:
-    result = analysis("disclosure-trace").run(ref, {"nation": "China", "technology": "USML-XI", "as_of": "2026-01-01"})
+    result = analysis("disclosure-trace").run(
+        ref, {"nation": "China", "technology": "USML-XI", "as_of": "2026-01-01"}
+    )
     assert isinstance(result, dict) and result["verdict"] == "denied"
     assert any("22 CFR 126.1" in r["citation"] for r in result["reasons"] if r["applies"])
     assert verdict(ref, "AUS", "MP-AI", "2026-01-01") == "permitted"
@@ -68,4 +72,6 @@ def test_china_denied_citing_126_1_and_australia_permitted(ref: Graph) -> None:
 def test_unconfirmed_facts_are_marked(ref: Graph) -> None:
     rows = ref.read("MATCH (:Nation {code: 'CAN'})-[m:MEMBER_OF]->(:Forum {id: 'NTIB'}) RETURN m.source AS s")
     assert "UNCONFIRMED" in rows[0]["s"]
-    assert "UNCONFIRMED" in ref.read("MATCH (r:Restriction {id: 'ITAR-126.1-CHN'}) RETURN r.source AS s")[0]["s"]
+    assert (
+        "UNCONFIRMED" in ref.read("MATCH (r:Restriction {id: 'ITAR-126.1-CHN'}) RETURN r.source AS s")[0]["s"]
+    )
