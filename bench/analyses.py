@@ -1,0 +1,109 @@
+"""Analysis benchmark: median latency of each analysis on synthetic portfolios, next to a plain-Python
+baseline that computes the same rows from the same data in memory (the rows must match).
+
+Run: .venv/bin/python -m bench.analyses [--sizes 2000,20000,200000] [--repeat 3]   (prints JSON)
+Targets at 20k agreements: each portfolio analysis < 1 s; disclosure-trace and predraft-check < 200 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from bench import baseline
+from graph.connection import Graph, connect
+from graph.settings import Settings
+from ingest.pipeline import ingest_input
+from ingest.reader import read_tables
+from ingest.reference import load_reference
+from ingest.synth import synth
+from ingest.validate import validate
+from queries.analysis import analysis
+
+AS_OF = dt.date(2015, 6, 1)
+
+
+def _median_ms(fn: Callable[[], Any], repeat: int) -> tuple[float, Any]:
+    """Median wall time in milliseconds over `repeat` runs, and the last result."""
+    times, result = [], None
+    for _ in range(repeat):
+        t = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - t)
+    return round(statistics.median(times) * 1000, 1), result
+
+
+def _canon(rows: Any) -> list[str]:
+    """Rows as sorted JSON strings, so order-insensitive equality is easy to check."""
+    return sorted(json.dumps(r, sort_keys=True, default=str) for r in rows)
+
+
+def measure(graph: Graph, size: int, repeat: int) -> dict[str, Any]:
+    """Load one synthetic portfolio and time every analysis against its baseline."""
+    tables = synth(size, seed=7)
+    data = read_tables(tables, "synth")
+    graph.write("MATCH (n) WHERE NOT n:Nation AND NOT n:Restriction AND NOT n:Exemption DETACH DELETE n")
+    t = time.perf_counter()
+    ingest_input(graph, data)
+    loaded = round(time.perf_counter() - t, 1)
+    portfolio = baseline.Portfolio(validate(read_tables(tables, "synth")))
+    out: dict[str, Any] = {"agreements": size, "ingest_s": loaded, "analyses": {}}
+    for name, fn in baseline.ANALYSES.items():
+        ms, rows = _median_ms(lambda name=name: analysis(name).run(graph, {"as_of": AS_OF}), repeat)
+        base_ms, expected = _median_ms(lambda fn=fn: fn(portfolio, AS_OF), repeat)
+        match = _canon(rows) == _canon(expected)
+        out["analyses"][name] = {
+            "median_ms": ms,
+            "baseline_ms": base_ms,
+            "ratio": round(ms / max(base_ms, 0.1), 1),
+            "rows": len(rows),
+            "rows_match_baseline": match,
+        }
+        assert match, f"{name}: graph rows differ from the baseline at {size} agreements"
+    tech = tables["technologies"][5]["id"]
+    single = {
+        "disclosure-trace": {"nation": "JPN", "technology": tech, "as_of": AS_OF},
+        "predraft-check": {"parties": "USA;GBR;JPN", "technologies": tech, "as_of": AS_OF},
+    }
+    for name, params in single.items():
+        ms, _ = _median_ms(lambda name=name, params=params: analysis(name).run(graph, params), repeat)
+        out["analyses"][name] = {"median_ms": ms, "baseline_ms": None, "note": "no baseline: latency only"}
+    return out
+
+
+def main() -> None:
+    """Measure each size and print JSON."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sizes", default="2000,20000,200000")
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        graph = connect(Settings.from_env().with_(data_dir=Path(tmp), neo4j_uri=None, heap="4g"))
+        load_reference(graph)
+        results = [measure(graph, int(s), args.repeat) for s in args.sizes.split(",")]
+        graph.close()
+        from graph import engine
+
+        engine.shutdown()
+    print(
+        json.dumps(
+            {
+                "benchmark": "analyses",
+                "engine": "arcadedb-embedded",
+                "as_of": AS_OF.isoformat(),
+                "results": results,
+            },
+            indent=2,
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,197 @@
+"""Plain-Python versions of the portfolio analyses over validated records, for benchmarks to compare against."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from functools import cache
+from typing import Any
+
+from ingest.validate import Plan
+
+Rec = dict[str, Any]
+
+
+def _active(rec: Rec, day: dt.date, lo: str = "start", hi: str = "end") -> bool:
+    """DESIGN.md's 'active as of' rule."""
+    return (
+        (rec.get("status") or "active") == "active"
+        and (rec.get(lo) is None or rec[lo] <= day)
+        and (rec.get(hi) is None or rec[hi] >= day)
+    )
+
+
+class Portfolio:
+    """The tables of one input, indexed for the analyses."""
+
+    def __init__(self, plan: Plan) -> None:
+        self.techs = {t["id"]: t for t in plan.records.get("technologies", [])}
+        self.agreements = {a["id"]: a for a in plan.records.get("agreements", [])}
+        self.forums = {f["id"]: f for f in plan.records.get("forums", [])}
+        self.members: dict[str, list[Rec]] = defaultdict(list)
+        for m in plan.records.get("memberships", []):
+            self.members[m["forum"]].append(m)
+        self.leads = {
+            a["id"]: [a["lead_component"]] if a.get("lead_component") else []
+            for a in self.agreements.values()
+        }
+        self.ancestors = cache(self._ancestors)
+
+    def _ancestors(self, tid: str) -> frozenset[str]:
+        """The technology and everything broader than it."""
+        out = {tid}
+        for parent in self.techs.get(tid, {}).get("broader") or []:
+            out |= self.ancestors(parent)
+        return frozenset(out)
+
+    def parents(self, aid: str) -> set[str]:
+        """Agreements this one is UNDER, transitively."""
+        out, cur = set(), self.agreements[aid].get("parent")
+        while cur and cur not in out:
+            out.add(cur)
+            cur = self.agreements.get(cur, {}).get("parent")
+        return out
+
+    def active(self, day: dt.date) -> list[Rec]:
+        """Agreements active on the day."""
+        return [a for a in self.agreements.values() if _active(a, day)]
+
+
+def coverage_gaps(p: Portfolio, day: dt.date) -> list[Rec]:
+    """Technologies with a priority covered by no active agreement."""
+    covered = {anc for a in p.active(day) for t in a["technologies"] for anc in p.ancestors(t)}
+    rows = [t for t in p.techs.values() if t.get("priority") is not None and t["id"] not in covered]
+    return [
+        {"technology": t["id"], "name": t["name"], "priority": t["priority"], "scheme": t.get("scheme")}
+        for t in sorted(rows, key=lambda t: (-t["priority"], t["id"]))
+    ]
+
+
+def collaborations(p: Portfolio, day: dt.date) -> list[Rec]:
+    """Nation x technology with their active agreements."""
+    found: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for a in p.active(day):
+        for n in a["parties"]:
+            for t in a["technologies"]:
+                found[(n, t)].add(a["id"])
+    rows = [
+        {"nation": n, "technology": t, "agreements": sorted(ids), "count": len(ids)}
+        for (n, t), ids in found.items()
+    ]
+    return sorted(rows, key=lambda r: (-r["count"], r["nation"], r["technology"]))
+
+
+def duplicates(p: Portfolio, day: dt.date) -> list[Rec]:
+    """Active pairs with nested parties and a common technology (or ancestor)."""
+    live = [a for a in p.active(day) if not a.get("deliberate_redundancy")]
+    by_tech: dict[str, list[Rec]] = defaultdict(list)
+    for a in live:
+        for t in a["technologies"]:
+            by_tech[t].append(a)
+    pairs: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for a in live:
+        for t in a["technologies"]:
+            for anc in p.ancestors(t):
+                for b in by_tech.get(anc, []):
+                    if b["id"] != a["id"]:
+                        pairs[tuple(sorted((a["id"], b["id"])))].add(t)  # type: ignore[index]
+    rows = []
+    for (x, y), techs in sorted(pairs.items()):
+        px, py = set(p.agreements[x]["parties"]), set(p.agreements[y]["parties"])
+        if not (px <= py or py <= px) or y in p.parents(x) or x in p.parents(y):
+            continue
+        lx, ly = p.leads[x], p.leads[y]
+        rows.append(
+            {
+                "agreement_a": x,
+                "agreement_b": y,
+                "parties": sorted(px & py),
+                "technologies": sorted(techs),
+                "components": sorted(set(lx) | set(ly)),
+                "cross_component": bool(lx and ly and set(lx) != set(ly)),
+            }
+        )
+    return rows
+
+
+def _sub_forums(p: Portfolio, fid: str) -> set[str]:
+    """The forum and every forum PART_OF it, transitively."""
+    out = {fid}
+    for f in p.forums.values():
+        if f.get("parent") == fid:
+            out |= _sub_forums(p, f["id"])
+    return out
+
+
+def exclusionary(p: Portfolio, day: dt.date) -> list[Rec]:
+    """Three-plus-party agreements outside a covering forum, leaving members out."""
+    rows = []
+    forum_info = []
+    for fid in p.forums:
+        subs = _sub_forums(p, fid)
+        covered = {t for s in subs for t in p.forums[s].get("covers") or []}
+        members = {
+            m["nation"]
+            for m in p.members[fid]
+            if (m.get("role") or "member") == "member" and _active(m, day, "since", "until")
+        }
+        forum_info.append((fid, subs, covered, members))
+    for a in sorted(p.active(day), key=lambda a: a["id"]):
+        parties = set(a["parties"])
+        if len(parties) < 3:
+            continue
+        auspices = {x["forum"] for x in [a, *(p.agreements[q] for q in p.parents(a["id"]))] if x.get("forum")}
+        for fid, subs, covered, members in sorted(forum_info):
+            if auspices & subs or not parties <= members:
+                continue
+            techs = sorted(t for t in a["technologies"] if p.ancestors(t) & covered)
+            if techs and members - parties:
+                rows.append(
+                    {
+                        "agreement": a["id"],
+                        "forum": fid,
+                        "technologies": techs,
+                        "parties": sorted(parties),
+                        "excluded": sorted(members - parties),
+                    }
+                )
+    return rows
+
+
+def expiring(p: Portfolio, day: dt.date, within: int = 180) -> list[Rec]:
+    """Active agreements ending in the window, with the gaps they would leave."""
+    rows = []
+    for a in p.active(day):
+        if a.get("end") is None or a["end"] > day + dt.timedelta(days=within):
+            continue
+        after = a["end"] + dt.timedelta(days=1)
+        others = {
+            anc
+            for b in p.active(after)
+            if b["id"] != a["id"]
+            for t in b["technologies"]
+            for anc in p.ancestors(t)
+        }
+        mine = {anc for t in a["technologies"] for anc in p.ancestors(t)}
+        gaps = sorted(t for t in mine if p.techs.get(t, {}).get("priority") is not None and t not in others)
+        rows.append(
+            {
+                "agreement": a["id"],
+                "title": a["title"],
+                "end": a["end"].isoformat(),
+                "days_left": (a["end"] - day).days,
+                "parties": sorted(a["parties"]),
+                "technologies": sorted(a["technologies"]),
+                "would_be_gaps": gaps,
+            }
+        )
+    return sorted(rows, key=lambda r: (r["end"], r["agreement"]))
+
+
+ANALYSES = {
+    "coverage-gaps": coverage_gaps,
+    "collaborations": collaborations,
+    "duplicates": duplicates,
+    "exclusionary-consortia": exclusionary,
+    "expiring": expiring,
+}
