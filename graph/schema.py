@@ -10,6 +10,8 @@ if TYPE_CHECKING:
 
 #: Properties every ingested node and relationship carries (provenance).
 PROVENANCE = ("source", "run_id")
+#: Digest of what an ingested row manages, kept on its node so re-ingest compares cheaply.
+FINGERPRINT = "fingerprint"
 
 
 @dataclass(frozen=True)
@@ -110,7 +112,7 @@ def relationship_types() -> list[str]:
 
 def property_keys() -> list[str]:
     """Every property name the model writes on nodes or relationships."""
-    keys: set[str] = set(PROVENANCE)
+    keys: set[str] = {*PROVENANCE, FINGERPRINT}
     for node in NODE_TYPES:
         keys.update(node.properties)
     for rel in REL_TYPES:

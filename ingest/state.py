@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -33,6 +35,18 @@ def _listed(value: Any) -> list[str]:
 def _source(rec: Record) -> str:
     """Provenance: the row's own source text, then the file and row it came from."""
     return f"{rec['source']} [{rec['_source']}]" if rec.get("source") else str(rec["_source"])
+
+
+def fingerprint(state: NodeState) -> str:
+    """A digest of everything a row manages (properties and relationship sets), stored on its node."""
+    doc = {
+        "props": _clean(state.props or {}),
+        "rels": {
+            f"{o.type}>{o.other}>{o.column}": {k: _clean(v) for k, v in sorted(r.items())}
+            for o, r in sorted(state.rels.items(), key=lambda i: i[0].column)
+        },
+    }
+    return hashlib.sha1(json.dumps(doc, sort_keys=True, default=str).encode()).hexdigest()
 
 
 def _clean(props: dict[str, Any]) -> dict[str, Any]:
@@ -80,32 +94,41 @@ def _fold(
         rels[rec["nation"]] = {**rels.get(rec["nation"], {}), **props, "source": _source(rec)}
 
 
+#: Above this many owners, read the whole label once instead of looking each key up.
+SCAN_ABOVE = 2000
+
+
 def existing(
     graph: Graph, spec: NodeTable, states: dict[str, NodeState]
 ) -> tuple[dict[str, dict[str, Any]], dict[tuple[Owned, str], RelSet]]:
     """Current properties and managed relationship sets of the owners in the input."""
-    keys = list(states)
+    scan = len(states) > SCAN_ABOVE
+    owner = f"(n:{spec.label})" if scan else f"(n:{spec.label} {{{spec.key}: k}})"
+    head = "" if scan else "UNWIND $keys AS k "
     found = graph.read(
-        f"UNWIND $keys AS k MATCH (n:{spec.label} {{{spec.key}: k}}) RETURN k, properties(n) AS p",
-        {"keys": keys},
+        f"{head}MATCH {owner} RETURN n.{spec.key} AS k, properties(n) AS p", {"keys": list(states)}
     )
-    props = {r["k"]: r["p"] for r in found}
+    props = {r["k"]: r["p"] for r in found if r["k"] in states}
     rels: dict[tuple[Owned, str], RelSet] = defaultdict(dict)
     for owned in {o for s in states.values() for o in s.rels} if props else ():
         arrow = f"-[r:{owned.type}]->" if owned.outgoing else f"<-[r:{owned.type}]-"
-        other_key = BY_LABEL_KEY[owned.other]
         rows = graph.read(
-            f"UNWIND $keys AS k MATCH (n:{spec.label} {{{spec.key}: k}}){arrow}(m:{owned.other}) "
-            f"RETURN k, m.{other_key} AS o, properties(r) AS p",
+            f"{head}MATCH {owner}{arrow}(m:{owned.other}) "
+            f"RETURN n.{spec.key} AS k, m.{BY_LABEL_KEY[owned.other]} AS o, properties(r) AS p",
             {"keys": [k for k, s in states.items() if owned in s.rels and k in props]},
         )
         for r in rows:
-            rels[(owned, r["k"])][r["o"]] = r["p"]
+            if owned in states.get(r["k"], NodeState(None)).rels:
+                rels[(owned, r["k"])][r["o"]] = r["p"]
     return props, rels
 
 
 def classify(graph: Graph | None, states: dict[str, dict[str, NodeState]]) -> None:
-    """Mark each owner created, updated or unchanged against the graph (all created without one)."""
+    """Mark each owner created, updated or unchanged against the graph (all created without one).
+
+    Rows compare by the fingerprint stored on their node; owners given only relationship rows
+    (memberships of a forum, parties of an agreement not in the input) compare in detail.
+    """
     for spec in NODE_TABLES:
         table_states = states[spec.table]
         if not table_states:
@@ -114,13 +137,34 @@ def classify(graph: Graph | None, states: dict[str, dict[str, NodeState]]) -> No
             for s in table_states.values():
                 s.status = "created"
             continue
-        props, rels = existing(graph, spec, table_states)
-        for key, state in table_states.items():
-            if state.props is None:  # parties of an agreement not in the input: add to its set
-                for owned, wanted in state.rels.items():
+        _by_fingerprint(graph, spec, {k: s for k, s in table_states.items() if s.props is not None})
+        partial = {k: s for k, s in table_states.items() if s.props is None}
+        if partial:
+            props, rels = existing(graph, spec, partial)
+            for key, state in partial.items():
+                for owned, wanted in state.rels.items():  # parties given alone add to the agreement's set
                     if owned.column == "parties":
                         state.rels[owned] = {**rels.get((owned, key), {}), **wanted}
-            state.status = _status(key, state, props, rels)
+                state.status = _status(key, state, props, rels)
+
+
+def _by_fingerprint(graph: Graph, spec: NodeTable, states: dict[str, NodeState]) -> None:
+    """Created when the node is absent, unchanged when its stored fingerprint matches."""
+    if not states:
+        return
+    scan = len(states) > SCAN_ABOVE
+    query = (
+        f"MATCH (n:{spec.label}) RETURN n.{spec.key} AS k, n.fingerprint AS f"
+        if scan
+        else f"UNWIND $keys AS k MATCH (n:{spec.label} {{{spec.key}: k}}) RETURN k, n.fingerprint AS f"
+    )
+    stored = {r["k"]: r["f"] for r in graph.read(query, {"keys": list(states)})}
+    for key, state in states.items():
+        state.props = {**(state.props or {}), "fingerprint": fingerprint(state)}
+        if key not in stored:
+            state.status = "created"
+        else:
+            state.status = "unchanged" if stored[key] == state.props["fingerprint"] else "updated"
 
 
 def _status(

@@ -7,7 +7,7 @@ from typing import Any
 
 import neo4j
 
-from graph.schema import PROVENANCE
+from graph.schema import FINGERPRINT, PROVENANCE
 from graph.settings import Settings
 from ingest.mapping import NODE_TABLES, NodeTable, Owned
 from ingest.state import BY_LABEL_KEY, NodeState
@@ -29,7 +29,7 @@ def _upsert_nodes(
     tx: neo4j.Transaction, spec: NodeTable, rows: list[dict[str, Any]], size: int, tick: Progress
 ) -> None:
     """CREATE new nodes (cheaper than MERGE), MATCH changed ones; both take the row's properties."""
-    names = (spec.key, *spec.props, *PROVENANCE)
+    names = (spec.key, *spec.props, *PROVENANCE, FINGERPRINT)
     create = f"UNWIND $rows AS row CREATE (n:{spec.label} {_inline('row.props', names)})"
     update = f"UNWIND $rows AS row MATCH (n:{spec.label} {{{spec.key}: row.key}}) SET n = row.props"
     for new in (True, False):
@@ -107,6 +107,10 @@ def write(
                 if s.rels[owned]
             ]
             _replace_rels(tx, spec, owned, stale, groups, size, tick)
+        partial = [k for k, s in changed[spec.table].items() if s.props is None]
+        if partial:  # their row's fingerprint no longer describes them: force a full compare next time
+            forget = f"UNWIND $keys AS k MATCH (n:{spec.label} {{{spec.key}: k}}) REMOVE n.{FINGERPRINT}"
+            tx.run(forget, {"keys": partial}).consume()
 
 
 def _props(props: dict[str, Any] | None) -> dict[str, Any]:
