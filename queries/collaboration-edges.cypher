@@ -6,7 +6,7 @@ MATCH (a:Agreement)
 WHERE coalesce(a.status, 'active') = 'active'
   AND (a.start IS NULL OR a.start <= $as_of)
   AND (a.end IS NULL OR a.end >= $as_of)
-WITH a, [(n:Nation)-[:PARTY_TO]->(a) | n.code] AS parties
+WITH a, [(a)<-[:PARTY_TO]-(n:Nation) | n.code] AS parties
 UNWIND parties AS x
 UNWIND parties AS y
 WITH x, y, a

@@ -8,7 +8,7 @@ WHERE coalesce(a.status, 'active') = 'active'
   AND (a.end IS NULL OR a.end >= $as_of)
   AND ($nation IS NULL OR n.code = $nation)
   AND ($technology IS NULL OR EXISTS { MATCH (t)-[:BROADER*0..]->(:Technology {id: $technology}) })
-  AND ($component IS NULL OR EXISTS { MATCH (:Component {id: $component})-[:LEADS]->(a) })
+  AND ($component IS NULL OR EXISTS { MATCH (a)<-[:LEADS]-(:Component {id: $component}) })
 WITH n, t, collect(DISTINCT a.id) AS agreements
 RETURN n.code AS nation, t.id AS technology, agreements, size(agreements) AS count
 ORDER BY count DESC, nation, technology

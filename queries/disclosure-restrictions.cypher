@@ -20,7 +20,7 @@ WITH n, t, anc, chain, r,
        WHEN NOT has_nations AND names_technology THEN 'technology'
      END AS scope
 WHERE scope IS NOT NULL
-OPTIONAL MATCH (e:Exemption)-[:OVERRIDES]->(r)
+OPTIONAL MATCH (r)<-[:OVERRIDES]-(e:Exemption)
 WHERE (e.effective IS NULL OR e.effective <= $as_of)
   AND (e.until IS NULL OR e.until >= $as_of)
   AND EXISTS { MATCH (e)-[:BENEFITS]->(n) }

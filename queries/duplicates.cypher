@@ -12,8 +12,8 @@ WHERE a <> b
   AND NOT coalesce(b.deliberate_redundancy, false)
 WITH a, b, collect(DISTINCT narrow.id) AS narrower
 WITH a, b, narrower,
-     [(n:Nation)-[:PARTY_TO]->(a) | n.code] AS pa,
-     [(n:Nation)-[:PARTY_TO]->(b) | n.code] AS pb
+     [(a)<-[:PARTY_TO]-(n:Nation) | n.code] AS pa,
+     [(b)<-[:PARTY_TO]-(n:Nation) | n.code] AS pb
 WHERE (all(x IN pa WHERE x IN pb) OR all(x IN pb WHERE x IN pa))
   AND NOT EXISTS { MATCH (a)-[:UNDER*1..]->(b) }
   AND NOT EXISTS { MATCH (b)-[:UNDER*1..]->(a) }
@@ -24,8 +24,8 @@ WITH x, y, common, collect(narrower) AS found
 WITH x, y, common,
      reduce(acc = [], ids IN found | acc + [i IN ids WHERE NOT i IN acc]) AS technologies
 WITH x, y, common, technologies,
-     [(c:Component)-[:LEADS]->(x) | c.id] AS lx,
-     [(c:Component)-[:LEADS]->(y) | c.id] AS ly
+     [(x)<-[:LEADS]-(c:Component) | c.id] AS lx,
+     [(y)<-[:LEADS]-(c:Component) | c.id] AS ly
 RETURN x.id AS agreement_a,
        y.id AS agreement_b,
        common AS parties,

@@ -6,14 +6,14 @@ MATCH (a:Agreement)
 WHERE coalesce(a.status, 'active') = 'active'
   AND (a.start IS NULL OR a.start <= $as_of)
   AND (a.end IS NULL OR a.end >= $as_of)
-WITH a, [(n:Nation)-[:PARTY_TO]->(a) | n.code] AS parties
+WITH a, [(a)<-[:PARTY_TO]-(n:Nation) | n.code] AS parties
 WHERE size(parties) >= 3
 MATCH (f:Forum)
 WHERE NOT EXISTS {
     MATCH (a)-[:UNDER*0..]->(:Agreement)-[:UNDER_AUSPICES_OF]->(:Forum)-[:PART_OF*0..]->(f)
   }
 WITH a, parties, f,
-     [(m:Nation)-[r:MEMBER_OF]->(f)
+     [(f)<-[r:MEMBER_OF]-(m:Nation)
        WHERE coalesce(r.role, 'member') = 'member'
          AND (r.since IS NULL OR r.since <= $as_of)
          AND (r.until IS NULL OR r.until >= $as_of) | m.code] AS members

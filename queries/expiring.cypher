@@ -11,7 +11,7 @@ WITH a, a.end + duration({days: 1}) AS after
 OPTIONAL MATCH (a)-[:COVERS]->(:Technology)-[:BROADER*0..]->(t:Technology)
 WHERE t.priority IS NOT NULL
   AND NOT EXISTS {
-    MATCH (b:Agreement)-[:COVERS]->(:Technology)-[:BROADER*0..]->(t)
+    MATCH (t)<-[:BROADER*0..]-(:Technology)<-[:COVERS]-(b:Agreement)
     WHERE b <> a
       AND coalesce(b.status, 'active') = 'active'
       AND (b.start IS NULL OR b.start <= after)
@@ -22,7 +22,7 @@ RETURN a.id AS agreement,
        a.title AS title,
        a.end AS end,
        duration.inDays($as_of, a.end).days AS days_left,
-       [(n:Nation)-[:PARTY_TO]->(a) | n.code] AS parties,
+       [(a)<-[:PARTY_TO]-(n:Nation) | n.code] AS parties,
        [(a)-[:COVERS]->(c:Technology) | c.id] AS technologies,
        gaps AS would_be_gaps
 ORDER BY end, agreement

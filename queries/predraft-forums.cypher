@@ -8,7 +8,7 @@ WITH f, [tid IN $technologies WHERE EXISTS {
         }] AS covered
 WHERE size(covered) > 0
 RETURN f.id AS forum, f.name AS name, f.kind AS kind, covered,
-       [(m:Nation)-[r:MEMBER_OF]->(f)
+       [(f)<-[r:MEMBER_OF]-(m:Nation)
          WHERE coalesce(r.role, 'member') = 'member'
            AND (r.since IS NULL OR r.since <= $as_of)
            AND (r.until IS NULL OR r.until >= $as_of) | m.code] AS members

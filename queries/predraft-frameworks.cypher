@@ -7,7 +7,7 @@ WHERE a.type IN ['FRAMEWORK', 'MOU']
   AND coalesce(a.status, 'active') = 'active'
   AND (a.start IS NULL OR a.start <= $as_of)
   AND (a.end IS NULL OR a.end >= $as_of)
-WITH a, [(n:Nation)-[:PARTY_TO]->(a) | n.code] AS parties
+WITH a, [(a)<-[:PARTY_TO]-(n:Nation) | n.code] AS parties
 WHERE all(p IN $parties WHERE p IN parties)
   AND all(tid IN $technologies WHERE EXISTS {
         MATCH (:Technology {id: tid})-[:BROADER*0..]->(:Technology)<-[:COVERS]-(a)

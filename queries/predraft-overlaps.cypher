@@ -4,14 +4,15 @@
 // returns: agreement, title, type, parties, technologies
 UNWIND $technologies AS proposed
 MATCH (p:Technology {id: proposed})
-MATCH (a:Agreement)-[:COVERS]->(c:Technology)
-WHERE (EXISTS { MATCH (c)-[:BROADER*0..]->(p) } OR EXISTS { MATCH (p)-[:BROADER*0..]->(c) })
-  AND coalesce(a.status, 'active') = 'active'
+WITH proposed, [(p)<-[:BROADER*0..]-(d:Technology) | d] + [(p)-[:BROADER*1..]->(u:Technology) | u] AS related
+UNWIND related AS c
+MATCH (c)<-[:COVERS]-(a:Agreement)
+WHERE coalesce(a.status, 'active') = 'active'
   AND (a.start IS NULL OR a.start <= $as_of)
   AND (a.end IS NULL OR a.end >= $as_of)
-  AND EXISTS { MATCH (n:Nation)-[:PARTY_TO]->(a) WHERE n.code IN $parties }
+  AND EXISTS { MATCH (a)<-[:PARTY_TO]-(n:Nation) WHERE n.code IN $parties }
 WITH a, collect(DISTINCT proposed) AS overlapping
 RETURN a.id AS agreement, a.title AS title, a.type AS type,
-       [(n:Nation)-[:PARTY_TO]->(a) | n.code] AS parties,
+       [(a)<-[:PARTY_TO]-(n:Nation) | n.code] AS parties,
        overlapping AS technologies
 ORDER BY agreement
