@@ -82,17 +82,23 @@ def _summary(nation: str, tid: str, result: str, reasons: list[dict[str, Any]]) 
     return f"permitted: no restriction in force applies to {nation} for {tid} or its broader technologies."
 
 
+def _reasons(graph: Graph, as_of: dt.date, nation: str, technology: str) -> list[dict[str, Any]]:
+    """Applicable restrictions as reasons, the ones still applying and most severe first."""
+    if nation == DISCLOSER:
+        return []
+    params = {"as_of": as_of, "nation": nation, "technology": technology}
+    reasons = [_reason(r) for r in get("disclosure-restrictions").run(graph, params)]
+    reasons.sort(key=lambda r: (not r["applies"], list(SEVERITY).index(r["effect"]), r["restriction"]))
+    return reasons
+
+
 def disclosure_trace(graph: Graph, as_of: dt.date, nation: str, technology: str) -> dict[str, Any]:
     """May `technology` be disclosed to `nation` on `as_of`, and why."""
     check_nation(graph, nation)
     check_technology(graph, technology)
-    params = {"as_of": as_of, "nation": nation, "technology": technology}
-    reasons = (
-        [] if nation == DISCLOSER else [_reason(r) for r in get("disclosure-restrictions").run(graph, params)]
-    )
-    reasons.sort(key=lambda r: (not r["applies"], list(SEVERITY).index(r["effect"]), r["restriction"]))
+    reasons = _reasons(graph, as_of, nation, technology)
     result = verdict(reasons)
-    agreements = get("nation-technology-agreements").run(graph, params)
+    params = {"as_of": as_of, "nation": nation, "technology": technology}
     return {
         "nation": nation,
         "technology": technology,
@@ -100,7 +106,7 @@ def disclosure_trace(graph: Graph, as_of: dt.date, nation: str, technology: str)
         "verdict": result,
         "summary": _summary(nation, technology, result, reasons),
         "reasons": reasons,
-        "agreements": agreements,
+        "agreements": get("nation-technology-agreements").run(graph, params),
     }
 
 
@@ -184,12 +190,12 @@ def _warnings(graph: Graph, forums: list[dict[str, Any]], parties: list[str]) ->
 
 def _flag(graph: Graph, as_of: dt.date, nation: str, technology: str) -> dict[str, Any]:
     """The disclosure verdict for one party and technology, with the restrictions that decide it."""
-    trace = disclosure_trace(graph, as_of, nation, technology)
-    live = [r["restriction"] for r in trace["reasons"] if r["applies"]]
+    reasons = _reasons(graph, as_of, nation, technology)
+    result = verdict(reasons)
     return {
         "nation": nation,
         "technology": technology,
-        "verdict": trace["verdict"],
-        "restrictions": live,
-        "summary": trace["summary"],
+        "verdict": result,
+        "restrictions": [r["restriction"] for r in reasons if r["applies"]],
+        "summary": _summary(nation, technology, result, reasons),
     }
