@@ -20,7 +20,7 @@ WHERE (all(x IN pa WHERE x IN pb) OR all(x IN pb WHERE x IN pa))
 WITH CASE WHEN a.id < b.id THEN a ELSE b END AS x,
      CASE WHEN a.id < b.id THEN b ELSE a END AS y,
      narrower, [p IN pa WHERE p IN pb] AS common
-WITH x, y, common, collect(narrower) AS found
+WITH x, y, collect(narrower) AS found, head(collect(common)) AS common
 WITH x, y, common,
      reduce(acc = [], ids IN found | acc + [i IN ids WHERE NOT i IN acc]) AS technologies
 WITH x, y, common, technologies,
