@@ -290,33 +290,44 @@ def _fail(message: str, extra: list[str] | None = None) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Entry point: maps the exception tree to messages and exit codes in one place."""
+    """Entry point: runs the command, then exits through the engine's clean shutdown."""
+    code = run(argv)
+    from graph import engine
+
+    engine.exit_process(code)
+
+
+def run(argv: list[str] | None = None) -> int:
+    """Run one command and map the exception tree to messages and exit codes, in one place."""
     debug = "--debug" in (argv if argv is not None else sys.argv)
     try:
         cli.main(args=argv, prog_name="stkg", standalone_mode=False)
     except ValidationError as exc:
         _fail(str(exc), exc.problems)
-        sys.exit(1)
+        return 1
     except StkgError as exc:
         if debug:
             raise
         suggestions = getattr(exc, "suggestions", None)
         _fail(str(exc) + (f" (did you mean: {', '.join(suggestions)}?)" if suggestions else ""))
-        sys.exit(1)
+        return 1
     except click.exceptions.Abort:
         _fail("aborted")
-        sys.exit(130)
+        return 130
     except click.ClickException as exc:
         exc.show()
-        sys.exit(exc.exit_code)
+        return exc.exit_code
     except KeyboardInterrupt:
         _fail("interrupted")
-        sys.exit(130)
+        return 130
+    except SystemExit as exc:  # SIGTERM arrives as SystemExit(143)
+        return exc.code if isinstance(exc.code, int) else 1
     except Exception as exc:  # noqa: BLE001 - the last line of defence against tracebacks
         if debug:
             raise
         _fail(f"{type(exc).__name__}: {exc} (rerun with --debug for details)")
-        sys.exit(1)
+        return 1
+    return 0
 
 
 if __name__ == "__main__":

@@ -141,4 +141,5 @@ def connect(settings: Settings | None = None) -> Graph:
     _check(driver, ep.uri, ep.database, hint)
     graph = Graph(driver, ep.database, "arcadedb-embedded", ep.uri, settings)
     atexit.register(graph.close)  # runs before the engine's shutdown (atexit is LIFO)
+    engine.before_stop(graph.close)
     return graph

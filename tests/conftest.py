@@ -93,3 +93,19 @@ def run_stkg(
         timeout=timeout,
         input=input_text,
     )
+
+
+_STATUS = {"code": 0}
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Remember the status so the process can end with it."""
+    _STATUS["code"] = int(exitstatus)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Stop the embedded engine and exit with pytest's status, skipping the JVM teardown."""
+    from graph import engine
+
+    if engine._Owned.server is not None:
+        engine.exit_process(_STATUS["code"])
