@@ -74,6 +74,12 @@ def graph(engine_graph: Graph) -> Graph:
     return engine_graph
 
 
+def stkg_env(data_dir: Path, **extra: str) -> dict[str, str]:
+    """This process's environment without any STKG_ setting, pointed at one data directory."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("STKG_")}
+    return {**env, "STKG_DATA_DIR": str(data_dir), **extra}
+
+
 def run_stkg(
     *args: str,
     data_dir: Path,
@@ -82,8 +88,7 @@ def run_stkg(
     input_text: str | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """Run the real CLI in a subprocess on its own data directory."""
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith("STKG_")}
-    full_env.update({"STKG_DATA_DIR": str(data_dir), **(env or {})})
+    full_env = stkg_env(data_dir, **(env or {}))
     return subprocess.run(
         [sys.executable, "-m", "api.cli", *args],
         cwd=ROOT,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -15,7 +14,7 @@ import pytest
 from graph import schema
 from graph.connection import Graph, writes
 from graph.errors import QueryError, ReadOnlyError
-from tests.conftest import ROOT, docker_problem, run_stkg
+from tests.conftest import ROOT, docker_problem, run_stkg, stkg_env
 
 
 def test_read_refuses_writes_and_changes_nothing(graph: Graph) -> None:
@@ -101,8 +100,7 @@ def test_cli_init_twice_status_and_refused_write(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_two_processes_share_one_data_directory(tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("STKG_")}
-    env["STKG_DATA_DIR"] = str(tmp_path)
+    env = stkg_env(tmp_path)
     cmd = [sys.executable, "-m", "api.cli", "status", "--format", "json"]
     procs = [
         subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -146,8 +144,7 @@ with g.transaction() as tx:
 
 @pytest.mark.slow
 def test_sigkill_during_a_write_keeps_committed_data_only(tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("STKG_")}
-    env["STKG_DATA_DIR"] = str(tmp_path)
+    env = stkg_env(tmp_path)
     proc = subprocess.Popen(
         [sys.executable, "-c", KILLER],
         cwd=ROOT,

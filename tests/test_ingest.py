@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -17,7 +16,7 @@ from graph.errors import ValidationError
 from ingest.pipeline import ingest_input, ingest_path
 from ingest.reader import read_tables
 from ingest.synth import synth, write_csv
-from tests.conftest import ROOT, run_stkg
+from tests.conftest import ROOT, run_stkg, stkg_env
 from tests.fixtures import count, load, totals
 
 BASE = {
@@ -252,8 +251,7 @@ def test_killed_ingest_leaves_the_graph_as_it_was(tmp_path: Path) -> None:
     db = tmp_path / "db"
     assert run_stkg("ingest", str(small), data_dir=db).returncode == 0
     before = json.loads(run_stkg("status", "--format", "json", data_dir=db).stdout)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("STKG_")}
-    env.update(STKG_DATA_DIR=str(db), STKG_BATCH_SIZE="500")
+    env = stkg_env(db, STKG_BATCH_SIZE="500")
     proc = subprocess.Popen(
         [sys.executable, "-m", "api.cli", "ingest", str(large)],
         cwd=ROOT,
