@@ -5,7 +5,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,9 +27,14 @@ _WRITE_CLAUSE = re.compile(
 _STRINGS_AND_COMMENTS = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|`[^`]*`|//[^\n]*|/\*.*?\*/", re.S)
 
 
+def without_literals(cypher: str) -> str:
+    """The query text with strings, quoted names and comments blanked, for lexical checks."""
+    return _STRINGS_AND_COMMENTS.sub(" ", cypher)
+
+
 def writes(cypher: str) -> bool:
     """True when the text has a write clause outside strings and comments (a first, clear guard)."""
-    return bool(_WRITE_CLAUSE.search(_STRINGS_AND_COMMENTS.sub(" ", cypher)))
+    return bool(_WRITE_CLAUSE.search(without_literals(cypher)))
 
 
 @dataclass
@@ -79,14 +84,6 @@ class Graph:
             except BaseException:
                 _rollback(tx)
                 raise
-
-    def read_tx(self, work: Callable[[neo4j.ManagedTransaction], Any]) -> Any:
-        """Run a function inside one managed read transaction (several queries, one snapshot)."""
-        with self.driver.session(database=self.database, default_access_mode=neo4j.READ_ACCESS) as s:
-            try:
-                return s.execute_read(work)
-            except Neo4jError as exc:
-                raise _query_error(exc) from exc
 
     def close(self) -> None:
         """Close the driver and let go of an attached engine."""

@@ -141,13 +141,6 @@ def label(name: str) -> str:
     return name
 
 
-def rel_type(name: str) -> str:
-    """Return a relationship type known to the schema."""
-    if name not in relationship_types():
-        raise KeyError(f"unknown relationship type {name!r}")
-    return name
-
-
 def ensure_schema(graph: Graph) -> None:
     """Create the unique constraints and indexes; safe to run any number of times."""
     for stmt in constraint_statements():

@@ -21,8 +21,3 @@ def plain(value: Any) -> Any:
     if hasattr(value, "items") and hasattr(value, "labels"):  # a Node
         return plain(dict(value.items()))
     return value
-
-
-def plain_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Convert every row of a result."""
-    return [plain(r) for r in rows]
