@@ -10,7 +10,7 @@ from graph.connection import Graph
 from graph.errors import NotFoundError
 from queries import disclosure
 from queries.catalog import Query, queries
-from queries.param import Param, bind, parse_decl
+from queries.param import Param, bind, parse_decls
 
 Result = list[dict[str, Any]] | dict[str, Any]
 
@@ -40,11 +40,6 @@ def _plain(q: Query) -> Analysis:
     return Analysis(q.name, q.purpose, q.params, q.returns, q.run)
 
 
-def _decls(text: str) -> tuple[Param, ...]:
-    """Parameters declared in the header syntax."""
-    return tuple(parse_decl(d) for d in text.split(";"))
-
-
 def _partner_centrality(graph: Graph, p: dict[str, Any]) -> Result:
     """Deferred import: networkx is only loaded when this analysis runs."""
     from graph.network import partner_centrality
@@ -56,7 +51,7 @@ COMPOSED = (
     Analysis(
         "disclosure-trace",
         "May a technology be disclosed to a nation as of a date, and exactly why (with citations).",
-        _decls("as_of: date = today; nation: nation; technology: technology"),
+        parse_decls("as_of: date = today; nation: nation; technology: technology"),
         ("nation", "technology", "as_of", "verdict", "summary", "reasons", "agreements"),
         lambda g, p: disclosure.disclosure_trace(g, p["as_of"], p["nation"], p["technology"]),
         single=True,
@@ -64,7 +59,7 @@ COMPOSED = (
     Analysis(
         "predraft-check",
         "Before drafting: overlapping agreements, frameworks, forums, exclusion warnings, disclosure.",
-        _decls("as_of: date = today; parties: nations; technologies: technologies"),
+        parse_decls("as_of: date = today; parties: nations; technologies: technologies"),
         (
             "parties",
             "technologies",
@@ -81,7 +76,7 @@ COMPOSED = (
     Analysis(
         "partner-centrality",
         "Nations ranked by weighted degree and betweenness in the active collaboration network.",
-        _decls("as_of: date = today"),
+        parse_decls("as_of: date = today"),
         ("nation", "name", "partners", "weighted_degree", "betweenness", "community"),
         _partner_centrality,
     ),

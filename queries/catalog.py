@@ -10,17 +10,16 @@ from typing import Any
 
 import pandas as pd
 
-from graph.connection import Graph
+from graph.connection import Graph, without_literals
 from graph.errors import NotFoundError
 from graph.values import plain
-from queries.param import Param, bind, parse_decl
+from queries.param import Param, bind, parse_decls
 
 QUERY_DIR = Path(__file__).resolve().parent
 _HEADER = re.compile(r"^//\s*(name|purpose|params|returns):\s*(.*)$")
 #: List fields that are paths, whose order is the answer; every other list field is sorted.
 ORDERED = frozenset({"chain"})
 _TOKEN = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
-_STRINGS_AND_COMMENTS = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|//[^\n]*")
 
 
 @dataclass(frozen=True)
@@ -67,9 +66,8 @@ def parse(path: Path) -> Query:
     missing = {"name", "purpose", "params", "returns"} - set(header)
     if missing:
         raise ValueError(f"{path.name}: header lacks {', '.join(sorted(missing))}")
-    decls = [d for d in header["params"].split(";") if d.strip() and d.strip() != "none"]
-    params = tuple(parse_decl(d) for d in decls)
-    used = set(_TOKEN.findall(_STRINGS_AND_COMMENTS.sub(" ", text)))
+    params = parse_decls(header["params"])
+    used = set(_TOKEN.findall(without_literals(text)))
     declared = {p.name for p in params}
     if used != declared:
         raise ValueError(

@@ -110,6 +110,11 @@ class Param:
         return self.convert(self.default)
 
 
+def parse_decls(text: str) -> tuple[Param, ...]:
+    """Parse a header's `params:` text: declarations separated by ';', or 'none'."""
+    return tuple(parse_decl(d) for d in text.split(";") if d.strip() and d.strip() != "none")
+
+
 def parse_decl(decl: str) -> Param:
     """Parse `name: type`, `name: type = default` or `name: type?` (optional, null)."""
     name, _, rest = decl.partition(":")
