@@ -94,15 +94,10 @@ def init(c: Context, bare: bool) -> None:
 @pass_ctx
 def demo(c: Context, as_of: str | None) -> None:
     """Main job: load reference data and the illustrative sample if the graph is empty, then show findings."""
-    from ingest.pipeline import ingest_path
-    from ingest.reference import SAMPLE_DIR, load_reference
     from queries.analysis import analysis
 
     g = c.graph
-    schema.ensure_schema(g)
-    if not g.read("MATCH (a:Agreement) RETURN count(a) AS c")[0]["c"]:
-        click.echo(load_reference(g).describe())
-        click.echo(ingest_path(g, SAMPLE_DIR).describe())
+    _ensure_data(g)
     for name in ("coverage-gaps", "duplicates", "exclusionary-consortia", "expiring", "partner-centrality"):
         found = analysis(name)
         rows = found.run(g, {"as_of": as_of})
@@ -111,6 +106,142 @@ def demo(c: Context, as_of: str | None) -> None:
         if len(rows) > 8:
             click.echo(f"(first 8 of {len(rows)}; run `stkg query {name}` for all)")
     click.echo(f"\nengine: {g.engine} at {g.uri}; data directory {c.settings.data_dir}")
+
+
+def _ensure_data(g: Graph) -> None:
+    """Load the reference data and the illustrative sample when the graph has no agreements."""
+    from ingest.pipeline import ingest_path
+    from ingest.reference import SAMPLE_DIR, load_reference
+
+    schema.ensure_schema(g)
+    if not g.read("MATCH (a:Agreement) RETURN count(a) AS c")[0]["c"]:
+        click.echo("empty graph: loading the reference data and the illustrative sample portfolio", err=True)
+        click.echo(load_reference(g).describe(), err=True)
+        click.echo(ingest_path(g, SAMPLE_DIR).describe(), err=True)
+
+
+@cli.command()
+@click.option("--host", help="Address to listen on (default STKG_HOST or 127.0.0.1; others need API keys).")
+@click.option("--port", type=click.IntRange(0, 65535), help="Port (default STKG_PORT or 8000; 0 = any free).")
+@click.option(
+    "--no-sample", is_flag=True, help="Do not load the reference data and sample into an empty graph."
+)
+@pass_ctx
+def serve(c: Context, host: str | None, port: int | None, no_sample: bool) -> None:
+    """Main job: serve the web pages and the API (loads the sample into an empty graph)."""
+    from api import server
+
+    settings = c.settings.with_(host=host or c.settings.host, port=c.settings.port if port is None else port)
+    sock, note = server.bind(settings)  # refuse a public address without keys before starting anything
+    g = c.graph
+    if no_sample:
+        schema.ensure_schema(g)
+    else:
+        _ensure_data(g)
+    host_, port_ = sock.getsockname()[:2]
+    click.echo(f"stkg: serving http://{host_}:{port_}/ (API docs at /docs) on {g.engine}; {note}")
+    click.echo("stkg: press Ctrl+C to stop", err=True)
+    server.run(settings, g, sock)
+
+
+@cli.group()
+def viz() -> None:
+    """Draw a picture of the graph as a self-contained HTML file (works offline)."""
+
+
+def _write_picture(html: str, out: Path) -> None:
+    """Save a picture and say where."""
+    out.write_text(html, encoding="utf-8")
+    click.echo(f"wrote {out}", err=True)
+
+
+OUT = click.option("--out", type=click.Path(path_type=Path), required=True, help="HTML file to write.")
+AS_OF = click.option("--as-of", help="Date (YYYY-MM-DD; default today).")
+
+
+@viz.command(name="nation")
+@click.argument("code")
+@AS_OF
+@OUT
+@pass_ctx
+def viz_nation(c: Context, code: str, as_of: str | None, out: Path) -> None:
+    """A nation's partner network."""
+    from api import picture
+    from queries.param import CONVERTERS
+
+    _write_picture(picture.nation_partners(c.graph, CONVERTERS["nation"](code), as_of), out)
+
+
+@viz.command(name="forum")
+@click.argument("forum_id")
+@AS_OF
+@OUT
+@pass_ctx
+def viz_forum(c: Context, forum_id: str, as_of: str | None, out: Path) -> None:
+    """A forum's members and agreements."""
+    from api import picture
+
+    _write_picture(picture.forum(c.graph, forum_id, as_of), out)
+
+
+@viz.command(name="agreement")
+@click.argument("agreement_id")
+@AS_OF
+@OUT
+@pass_ctx
+def viz_agreement(c: Context, agreement_id: str, as_of: str | None, out: Path) -> None:
+    """An agreement's neighbourhood."""
+    from api import picture
+
+    _write_picture(picture.agreement(c.graph, agreement_id, as_of), out)
+
+
+@viz.command(name="disclosure")
+@click.argument("nation")
+@click.argument("technology")
+@AS_OF
+@OUT
+@pass_ctx
+def viz_disclosure(c: Context, nation: str, technology: str, as_of: str | None, out: Path) -> None:
+    """The path of a disclosure trace."""
+    from api import picture
+    from queries.analysis import analysis
+
+    trace = analysis("disclosure-trace").run(
+        c.graph, {"nation": nation, "technology": technology, "as_of": as_of}
+    )
+    assert isinstance(trace, dict)
+    _write_picture(picture.disclosure(c.graph, trace), out)
+
+
+@viz.command(name="partners")
+@AS_OF
+@OUT
+@pass_ctx
+def viz_partners(c: Context, as_of: str | None, out: Path) -> None:
+    """The whole partner network, coloured by community and sized by centrality."""
+    from api import picture
+
+    _write_picture(picture.partner_network(c.graph, as_of), out)
+
+
+@cli.group()
+def apikey() -> None:
+    """Manage API keys for `stkg serve` (stored hashed)."""
+
+
+@apikey.command(name="add")
+@click.argument("key_id")
+@click.argument("role", type=click.Choice(["viewer", "planner", "security_reviewer", "admin"]))
+@pass_ctx
+def apikey_add(c: Context, key_id: str, role: str) -> None:
+    """Create a key for KEY_ID with ROLE; the key is printed once and only its hash is kept."""
+    from api.keys import add_key
+
+    path = c.settings.keys_path
+    secret = add_key(path, key_id, role)
+    click.echo(f"added {key_id} ({role}) to {path}; the key, shown only now:", err=True)
+    click.echo(secret)
 
 
 @cli.command()

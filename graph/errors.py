@@ -83,3 +83,10 @@ class ForbiddenError(StkgError):
 
     http_status = 403
     code = "forbidden"
+
+
+class TooLargeError(StkgError):
+    """A request body or upload is over its configured size limit."""
+
+    http_status = 413
+    code = "too_large"

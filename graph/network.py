@@ -26,7 +26,11 @@ def collaboration_network(graph: Graph, as_of: dt.date) -> nx.Graph:
 
 def partner_centrality(graph: Graph, as_of: dt.date) -> list[dict[str, Any]]:
     """Weighted degree, betweenness (shorter for stronger ties) and a modularity community per nation."""
-    net = collaboration_network(graph, as_of)
+    return centrality(collaboration_network(graph, as_of))
+
+
+def centrality(net: nx.Graph) -> list[dict[str, Any]]:
+    """Rank the nodes of a collaboration network (see partner_centrality)."""
     if net.number_of_nodes() == 0:
         return []
     between = nx.betweenness_centrality(net, weight="distance", normalized=True)

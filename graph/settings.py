@@ -48,12 +48,20 @@ class Settings:
     batch_size: int
     # Seconds a read-only ad hoc query may run before it is cancelled (API and CLI).
     query_timeout: int
-    # File of API keys ("key_id:role:sha256hex" per line); empty means keys from STKG_API_KEYS.
+    # File of API keys ("key_id:role:sha256hex" per line); empty means <data_dir>/api-keys if present.
     api_keys_file: str | None
     # API keys given inline as "key_id:role:secret,..." (hashed on load, never logged).
     api_keys: str | None
-    # Largest accepted HTTP upload, in bytes.
+    # Largest accepted HTTP upload (ingest), in bytes.
     max_upload_bytes: int
+    # Largest accepted body of any other HTTP request, in bytes.
+    max_body_bytes: int
+    # Address `stkg serve` listens on; anything but loopback needs API keys.
+    host: str
+    # Port `stkg serve` listens on (0 picks a free one).
+    port: int
+    # File the HTTP audit log (key id, route, status) is appended to; empty means <data_dir>/audit.log.
+    audit_log: str | None
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -73,11 +81,25 @@ class Settings:
             api_keys_file=env("STKG_API_KEYS_FILE") or None,
             api_keys=env("STKG_API_KEYS") or None,
             max_upload_bytes=_int("STKG_MAX_UPLOAD_BYTES", 50 * 1024 * 1024),
+            max_body_bytes=_int("STKG_MAX_BODY_BYTES", 1024 * 1024),
+            host=env("STKG_HOST") or "127.0.0.1",
+            port=_int("STKG_PORT", 8000),
+            audit_log=env("STKG_AUDIT_LOG") or None,
         )
 
     def with_(self, **changes: object) -> Settings:
         """Return a copy with CLI overrides applied."""
         return replace(self, **changes)  # type: ignore[arg-type]
+
+    @property
+    def keys_path(self) -> Path:
+        """The API keys file `stkg apikey add` writes and the server reads."""
+        return Path(self.api_keys_file) if self.api_keys_file else self.data_dir / "api-keys"
+
+    @property
+    def audit_path(self) -> Path:
+        """Where the audit log goes."""
+        return Path(self.audit_log) if self.audit_log else self.data_dir / "audit.log"
 
     @property
     def embedded(self) -> bool:

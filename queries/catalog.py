@@ -77,18 +77,37 @@ def parse(path: Path) -> Query:
     return Query(header["name"], header["purpose"], params, returns, text, path)
 
 
+ENTITY_DIR = QUERY_DIR / "entity"
+
+
+def _load(folder: Path) -> dict[str, Query]:
+    """Parse every .cypher file of one folder, by name."""
+    found = [parse(p) for p in sorted(folder.glob("*.cypher"))]
+    return {q.name: q for q in found}
+
+
 @cache
 def queries() -> dict[str, Query]:
-    """Every query shipped in queries/, by name (checked once per process)."""
-    found = [parse(p) for p in sorted(QUERY_DIR.glob("*.cypher"))]
-    return {q.name: q for q in found}
+    """Every analysis query shipped in queries/, by name (checked once per process)."""
+    return _load(QUERY_DIR)
+
+
+@cache
+def entity_queries() -> dict[str, Query]:
+    """The entity lookups behind the API and pages (queries/entity/), by name."""
+    return _load(ENTITY_DIR)
+
+
+def all_files() -> list[Path]:
+    """Every shipped .cypher file, for the lint."""
+    return sorted([*QUERY_DIR.glob("*.cypher"), *ENTITY_DIR.glob("*.cypher")])
 
 
 def get(name: str) -> Query:
     """Look a query up by name, suggesting close names when it is unknown."""
     import difflib
 
-    qs = queries()
+    qs = queries() | entity_queries()
     if name not in qs:
         raise NotFoundError(f"no query named {name!r}", difflib.get_close_matches(name, list(qs)))
     return qs[name]

@@ -22,6 +22,14 @@ def _date(text: Any) -> dt.date:
         raise ParameterError(f"{text!r} is not a date (YYYY-MM-DD)") from exc
 
 
+def as_of(value: Any) -> dt.date:
+    """An `as_of` value from a caller: empty means today; errors name the field."""
+    try:
+        return _date(value if value not in (None, "") else "today")
+    except ParameterError as exc:
+        raise ParameterError(f"parameter as_of: {exc}", field="as_of") from exc
+
+
 def _int(text: Any) -> int:
     """Whole number."""
     try:

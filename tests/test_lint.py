@@ -9,7 +9,7 @@ import subprocess
 import pytest
 
 from graph import schema
-from queries.catalog import QUERY_DIR, parse, queries
+from queries.catalog import all_files, entity_queries, parse, queries
 from tests.conftest import ROOT
 
 LINT = ROOT / "tools" / "cypher-lint"
@@ -39,7 +39,7 @@ def lint(items: list[dict[str, object]]) -> list[dict[str, object]]:
 
 
 def test_every_cypher_file_passes_the_neo4j_lint() -> None:
-    files = sorted(QUERY_DIR.glob("*.cypher"))
+    files = all_files()
     assert files, "no .cypher files found"
     items = []
     for path in files:
@@ -67,6 +67,6 @@ def test_lint_catches_unknown_schema_and_errors() -> None:
 
 
 def test_headers_declare_the_parameters_used() -> None:
-    assert "nations" in queries()
-    for q in queries().values():
+    assert "nations" in queries() and "nation-detail" in entity_queries()
+    for q in [*queries().values(), *entity_queries().values()]:
         assert q.purpose and q.returns

@@ -1,0 +1,381 @@
+"""Typed response shapes of the HTTP API; field names are those of DESIGN.md and the CLI."""
+
+from __future__ import annotations
+
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+T = TypeVar("T")
+
+
+class Model(BaseModel):
+    """Responses keep unknown fields out and document every field."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class ErrorBody(Model):
+    """The one error shape: what went wrong, for which field, and what to try."""
+
+    code: str = Field(description="Machine-readable kind: not_found, invalid_parameter, forbidden...")
+    message: str
+    field: str | None = None
+    suggestions: list[str] = []
+    problems: list[str] = Field(default=[], description="Ingest problems as file:row:column: message")
+
+
+class ErrorResponse(Model):
+    """Every error response: `{"error": {...}}`."""
+
+    error: ErrorBody
+
+
+class Page(Model, Generic[T]):
+    """One page of search results and how many matched in all."""
+
+    total: int
+    offset: int
+    limit: int
+    items: list[T]
+
+
+class NationSummary(Model):
+    code: str
+    name: str | None
+    region: str | None
+
+
+class ForumSummary(Model):
+    id: str
+    name: str | None
+    kind: str | None
+
+
+class AgreementSummary(Model):
+    id: str
+    title: str | None
+    type: str | None
+    status: str | None
+    start: str | None
+    end: str | None
+
+
+class TechnologySummary(Model):
+    id: str
+    name: str | None
+    scheme: str | None
+    priority: int | None
+
+
+class RestrictionSummary(Model):
+    id: str
+    kind: str | None
+    effect: str | None
+    citation: str | None
+    effective: str | None
+    until: str | None
+
+
+class ExemptionSummary(Model):
+    id: str
+    citation: str | None
+    effective: str | None
+    until: str | None
+
+
+class Ref(Model):
+    """A link to another entity."""
+
+    id: str
+    name: str | None = None
+
+
+class Membership(Model):
+    forum: str
+    name: str | None
+    role: str
+    since: str | None
+    until: str | None
+    active: bool
+
+
+class AgreementRef(Model):
+    id: str
+    title: str | None
+    type: str | None
+    status: str | None = None
+    start: str | None = None
+    end: str | None = None
+    active: bool | None = None
+
+
+class AgreementLink(Model):
+    id: str
+    title: str | None
+
+
+class Partner(Model):
+    nation: str
+    name: str | None
+    shared: int = Field(description="Active agreements the two nations are both party to")
+
+
+class NationDetail(Model):
+    code: str
+    name: str | None
+    region: str | None
+    aliases: list[str] | None
+    source: str | None
+    memberships: list[Membership]
+    agreements: list[AgreementRef]
+    partners: list[Partner]
+    gaps: list[CoverageGap] = Field(description="Priority technologies none of its active agreements cover")
+
+
+class Member(Model):
+    nation: str
+    name: str | None
+    role: str
+    since: str | None
+    until: str | None
+    active: bool
+
+
+class ForumDetail(Model):
+    id: str
+    name: str | None
+    kind: str | None
+    established: str | None
+    source: str | None
+    parent: list[Ref]
+    children: list[Ref]
+    members: list[Member]
+    covers: list[Ref]
+    agreements: list[AgreementRef]
+
+
+class Party(Model):
+    nation: str
+    name: str | None
+    contribution: str | None
+    benefit: str | None
+
+
+class AgreementDetail(Model):
+    id: str
+    title: str | None
+    type: str | None
+    status: str | None
+    start: str | None
+    end: str | None
+    depth: int | None
+    deliberate_redundancy: bool
+    source: str | None
+    active: bool
+    parties: list[Party]
+    technologies: list[Ref]
+    parent: list[AgreementLink]
+    children: list[AgreementLink]
+    components: list[str]
+    forums: list[Ref]
+
+
+class Ancestor(Model):
+    id: str
+    name: str | None
+    depth: int
+
+
+class Mapping(Model):
+    id: str
+    name: str | None
+    scheme: str | None
+
+
+class TechnologyDetail(Model):
+    id: str
+    name: str | None
+    scheme: str | None
+    priority: int | None
+    source: str | None
+    ancestors: list[Ancestor]
+    children: list[Ref]
+    maps_to: list[Mapping]
+    forums: list[Ref]
+    agreements: list[AgreementRef]
+
+
+class RestrictionDetail(Model):
+    id: str
+    kind: str | None
+    effect: str | None
+    citation: str | None
+    effective: str | None
+    until: str | None
+    source: str | None
+    nations: list[str]
+    technologies: list[str]
+    overridden_by: list[str]
+
+
+class ExemptionDetail(Model):
+    id: str
+    citation: str | None
+    effective: str | None
+    until: str | None
+    source: str | None
+    nations: list[str]
+    overrides: list[str]
+    excludes: list[str]
+
+
+# Analysis rows: one model per analysis, fields exactly the `returns` of its declaration.
+
+
+class CoverageGap(Model):
+    technology: str
+    name: str | None
+    priority: int
+    scheme: str | None
+
+
+class Duplicate(Model):
+    agreement_a: str
+    agreement_b: str
+    parties: list[str]
+    technologies: list[str]
+    components: list[str]
+    cross_component: bool
+
+
+class ExclusionaryConsortium(Model):
+    agreement: str
+    forum: str
+    technologies: list[str]
+    parties: list[str]
+    excluded: list[str]
+
+
+class Collaboration(Model):
+    nation: str
+    technology: str
+    agreements: list[str]
+    count: int
+
+
+class Expiring(Model):
+    agreement: str
+    title: str | None
+    end: str
+    days_left: int
+    parties: list[str]
+    technologies: list[str]
+    would_be_gaps: list[str]
+
+
+class Centrality(Model):
+    nation: str
+    name: str | None
+    partners: int
+    weighted_degree: float
+    betweenness: float
+    community: int
+
+
+class NationRow(Model):
+    code: str
+    name: str | None
+    region: str | None
+    forums: int
+    agreements: int
+
+
+class Reason(Model):
+    restriction: str
+    kind: str | None
+    effect: str
+    citation: str | None
+    scope: str
+    attaches_to: str | None
+    chain: list[str]
+    overridden_by: list[str]
+    exemption_citations: list[str]
+    applies: bool
+
+
+class DisclosureTrace(Model):
+    nation: str
+    technology: str
+    as_of: str
+    verdict: str = Field(description="denied, license_required, review or permitted")
+    summary: str
+    reasons: list[Reason]
+    agreements: list[dict[str, Any]]
+
+
+class Overlap(Model):
+    model_config = ConfigDict(extra="allow")
+    agreement: str
+    title: str | None
+    type: str | None
+    parties: list[str]
+    technologies: list[str]
+
+
+class PredraftCheck(Model):
+    parties: list[str]
+    technologies: list[str]
+    as_of: str
+    overlapping_agreements: list[Overlap]
+    candidate_frameworks: list[Overlap]
+    forums: list[dict[str, Any]]
+    exclusion_warnings: list[dict[str, Any]]
+    disclosure: list[dict[str, Any]]
+
+
+class AnalysisInfo(Model):
+    """What `stkg queries` lists."""
+
+    name: str
+    purpose: str
+    params: list[dict[str, Any]]
+    returns: list[str]
+    single: bool
+
+
+class Health(Model):
+    status: str
+    engine: str
+    uri: str
+
+
+class Version(Model):
+    version: str
+    engine: str
+
+
+class IngestResult(Model):
+    dry_run: bool
+    summary: str
+    changes: dict[str, Any]
+
+
+class CypherRequest(Model):
+    query: str = Field(max_length=20000)
+    params: dict[str, Any] = {}
+
+
+#: The row model of each analysis served as a table; single-object analyses have their own model.
+ROWS: dict[str, type[Model]] = {
+    "coverage-gaps": CoverageGap,
+    "duplicates": Duplicate,
+    "exclusionary-consortia": ExclusionaryConsortium,
+    "collaborations": Collaboration,
+    "expiring": Expiring,
+    "partner-centrality": Centrality,
+    "nations": NationRow,
+}
+SINGLE: dict[str, type[Model]] = {"disclosure-trace": DisclosureTrace, "predraft-check": PredraftCheck}
+
+NationDetail.model_rebuild()

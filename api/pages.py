@@ -1,0 +1,214 @@
+"""Server-rendered web pages and pictures: thin routes over queries/, templates in api/templates."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from api import picture
+from api.access import COOKIE, need
+from api.keys import PERMISSION_FOR, Principal
+from api.v1 import graph_of, nation_detail, served
+from graph.errors import AuthError, NotFoundError, StkgError
+from queries import entity
+from queries.analysis import analysis
+
+router = APIRouter(include_in_schema=False)
+templates = Jinja2Templates(directory=str(picture.TEMPLATES))
+
+#: Result columns whose values are entity keys, and the page kind they link to.
+LINKS = {
+    "agreement": "agreements",
+    "agreement_a": "agreements",
+    "agreement_b": "agreements",
+    "agreements": "agreements",
+    "nation": "nations",
+    "code": "nations",
+    "parties": "nations",
+    "excluded": "nations",
+    "technology": "technologies",
+    "technologies": "technologies",
+    "would_be_gaps": "technologies",
+    "forum": "forums",
+}
+#: The headline findings of the home page.
+HEADLINES = ("coverage-gaps", "duplicates", "exclusionary-consortia")
+Html = Response
+
+
+def page(request: Request, name: str, status: int = 200, **context: Any) -> Response:
+    """Render a template with what every page needs (who is signed in, link map)."""
+    who = getattr(request.state, "principal", None)
+    keyed = not request.app.state.keyring.empty
+    base = {"who": who, "keyed": keyed, "links": LINKS, "as_of": request.query_params.get("as_of", "")}
+    return templates.TemplateResponse(request, name, {**base, **context}, status_code=status)
+
+
+def error_page(request: Request, exc: StkgError) -> Response:
+    """Errors as pages: a sign-in form for 401, otherwise the message and suggestions."""
+    if isinstance(exc, AuthError):
+        return page(request, "login.html", 401, message=str(exc), next=request.url.path)
+    return page(request, "error.html", exc.http_status, error=exc)
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(request: Request, who: Principal = Depends(need("read"))) -> Html:
+    """Counts and the three headline findings."""
+    g, as_of = graph_of(request), request.query_params.get("as_of")
+    findings = []
+    for name in HEADLINES:
+        found = analysis(name)
+        rows = found.run(g, {"as_of": as_of})
+        findings.append({"name": name, "purpose": found.purpose, "rows": rows, "columns": found.returns})
+    return page(request, "home.html", counts=entity.counts(g, as_of), findings=findings)
+
+
+@router.get("/search", response_class=HTMLResponse)
+def search(
+    request: Request,
+    q: Annotated[str, Query(max_length=200)] = "",
+    who: Principal = Depends(need("read")),
+) -> Html:
+    """Search nations, forums, agreements and technologies at once."""
+    g = graph_of(request)
+    kinds = ("nations", "forums", "agreements", "technologies")
+    results = {k: entity.search(g, k, q.strip(), 0, 25) for k in kinds} if q.strip() else {}
+    return page(request, "search.html", q=q, results=results)
+
+
+@router.get("/nations/{code}", response_class=HTMLResponse)
+def nation_page(request: Request, code: str, who: Principal = Depends(need("read"))) -> Html:
+    """Memberships, agreements, partners, gaps and the partner-network picture."""
+    found = nation_detail(graph_of(request), code, request.query_params.get("as_of"))
+    return page(request, "nation.html", n=found)
+
+
+def _entity_page(kind: str) -> None:
+    """GET /<kind>/<key>: a forum, agreement, technology, restriction or exemption page."""
+    permission = PERMISSION_FOR.get(kind, "read")
+
+    def show(request: Request, key: str, who: Principal = Depends(need(permission))) -> Html:
+        found = entity.detail(graph_of(request), kind, key, request.query_params.get("as_of"))
+        return page(request, f"{entity.kind(kind).singular}.html", e=found, kind=kind)
+
+    show.__doc__ = f"One of the {kind} with its neighbours."
+    router.add_api_route(f"/{kind}/{{key}}", show, methods=["GET"], response_class=HTMLResponse)
+
+
+for _kind in ("forums", "agreements", "technologies", "restrictions", "exemptions"):
+    _entity_page(_kind)
+
+
+@router.get("/analyses", response_class=HTMLResponse)
+def analyses_page(request: Request, who: Principal = Depends(need("read"))) -> Html:
+    """Every analysis with its purpose."""
+    return page(request, "analyses.html", analyses=[a for a in served().values() if not a.single])
+
+
+@router.get("/analyses/{name}", response_class=HTMLResponse)
+def analysis_page(request: Request, name: str, who: Principal = Depends(need("read"))) -> Html:
+    """One analysis: a filter form from its declared parameters, the rows, and a CSV link."""
+    if name not in served() or analysis(name).single:
+        raise NotFoundError(f"no analysis page {name!r}", [a for a in served() if name[:3] in a])
+    found = analysis(name)
+    who.require(PERMISSION_FOR.get(name, "read"))
+    given = {p.name: request.query_params.get(p.name, "") for p in found.params}
+    rows = found.run(graph_of(request), {k: v for k, v in given.items() if v})
+    csv = request.url.replace(path=f"/api/v1/analyses/{name}").include_query_params(format="csv")
+    return page(request, "analysis.html", a=found, given=given, rows=rows, csv=str(csv))
+
+
+@router.get("/predraft", response_class=HTMLResponse)
+def predraft_page(
+    request: Request,
+    parties: str = "",
+    technologies: str = "",
+    who: Principal = Depends(need("plan")),
+) -> Html:
+    """The pre-draft check form and, when filled in, its answer."""
+    check = None
+    if parties.strip() or technologies.strip():
+        params = {
+            "parties": parties,
+            "technologies": technologies,
+            "as_of": request.query_params.get("as_of"),
+        }
+        check = analysis("predraft-check").run(graph_of(request), params)
+    return page(request, "predraft.html", parties=parties, technologies=technologies, check=check)
+
+
+@router.get("/disclose", response_class=HTMLResponse)
+def disclose_page(
+    request: Request,
+    nation: str = "",
+    technology: str = "",
+    who: Principal = Depends(need("disclose")),
+) -> Html:
+    """The disclosure trace form and, when filled in, the verdict with reasons and citations."""
+    trace = None
+    if nation.strip() or technology.strip():
+        params = {"nation": nation, "technology": technology, "as_of": request.query_params.get("as_of")}
+        trace = analysis("disclosure-trace").run(graph_of(request), params)
+    return page(request, "disclose.html", nation=nation, technology=technology, trace=trace)
+
+
+@router.get("/pictures/partners", response_class=HTMLResponse)
+def partners_picture(request: Request, who: Principal = Depends(need("read"))) -> Html:
+    """The whole partner network, by community and centrality."""
+    return HTMLResponse(picture.partner_network(graph_of(request), request.query_params.get("as_of")))
+
+
+@router.get("/pictures/disclosure", response_class=HTMLResponse)
+def disclosure_picture(
+    request: Request, nation: str, technology: str, who: Principal = Depends(need("disclose"))
+) -> Html:
+    """The path of one disclosure trace."""
+    params = {"nation": nation, "technology": technology, "as_of": request.query_params.get("as_of")}
+    trace = analysis("disclosure-trace").run(graph_of(request), params)
+    assert isinstance(trace, dict)
+    return HTMLResponse(picture.disclosure(graph_of(request), trace))
+
+
+PICTURES = {"nations": picture.nation_partners, "forums": picture.forum, "agreements": picture.agreement}
+
+
+@router.get("/pictures/{kind}/{key}", response_class=HTMLResponse)
+def entity_picture(request: Request, kind: str, key: str, who: Principal = Depends(need("read"))) -> Html:
+    """A nation's partner network, a forum's members and agreements, or an agreement's neighbourhood."""
+    if kind not in PICTURES:
+        raise NotFoundError(f"no picture of {kind!r} (pictures: {', '.join(PICTURES)})")
+    return HTMLResponse(PICTURES[kind](graph_of(request), key, request.query_params.get("as_of")))
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_form(request: Request, next: str = "/") -> Html:
+    """Ask for an API key (only meaningful when keys are configured)."""
+    return page(request, "login.html", message="", next=_local(next))
+
+
+@router.post("/login", response_class=HTMLResponse)
+def login(
+    request: Request, key: Annotated[str, Form(max_length=500)], next: Annotated[str, Form()] = "/"
+) -> Html:
+    """Check the key and keep it in an HttpOnly cookie for this browser session."""
+    request.app.state.keyring.identify(key)  # raises 401 when wrong
+    response = RedirectResponse(_local(next), status_code=303)
+    secure = request.url.scheme == "https"
+    response.set_cookie(COOKIE, key, httponly=True, samesite="strict", secure=secure)
+    return response
+
+
+@router.get("/logout")
+def logout(request: Request) -> Response:
+    """Forget the key in this browser."""
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(COOKIE)
+    return response
+
+
+def _local(target: str) -> str:
+    """Only redirect within this site."""
+    return target if target.startswith("/") and not target.startswith("//") else "/"

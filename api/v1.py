@@ -1,0 +1,277 @@
+"""The JSON API under /api/v1: thin routes over queries/ and ingest/, typed by api.models."""
+
+from __future__ import annotations
+
+import inspect
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, File, Form, Path, Query, Request, UploadFile
+from fastapi.responses import Response
+
+from api import models, render
+from api.access import need
+from api.keys import PERMISSION_FOR, Principal
+from graph.connection import Graph
+from graph.errors import EngineError, TooLargeError
+from queries import entity
+from queries.analysis import Analysis, analyses
+
+router = APIRouter()
+api = APIRouter(prefix="/api/v1")
+Format = Literal["json", "csv"]
+ASOF = Query(None, description="Date the answer holds for (YYYY-MM-DD; default today)")
+
+
+def graph_of(request: Request) -> Graph:
+    """The app's connected graph."""
+    return request.app.state.graph  # type: ignore[no-any-return]
+
+
+def tabular(rows: list[dict[str, Any]], cols: list[str], fmt: str, name: str) -> Any:
+    """Rows as JSON (validated by the route's model) or as a CSV download."""
+    if fmt != "csv":
+        return rows
+    headers = {"Content-Disposition": f'attachment; filename="{name}.csv"'}
+    return Response(render.to_csv(rows, cols), media_type="text/csv; charset=utf-8", headers=headers)
+
+
+CSV: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"text/csv": {}}, "description": "JSON, or CSV with ?format=csv"}
+}
+
+
+@router.get("/healthz", response_model=models.Health, tags=["service"])
+def healthz(request: Request) -> dict[str, str]:
+    """Is the engine reachable? 503 when it is not."""
+    g = graph_of(request)
+    try:
+        g.read("RETURN 1 AS ok")
+    except Exception as exc:  # noqa: BLE001 - any failure means unhealthy
+        raise EngineError(f"the graph engine does not answer: {exc}") from exc
+    return {"status": "ok", "engine": g.engine, "uri": g.uri}
+
+
+@router.get("/version", response_model=models.Version, tags=["service"])
+def version(request: Request) -> dict[str, str]:
+    """The stkg version and the engine it serves from."""
+    from api.app import version as installed
+
+    return {"version": installed(), "engine": graph_of(request).engine}
+
+
+SUMMARY: dict[str, type[models.Model]] = {
+    "nations": models.NationSummary,
+    "forums": models.ForumSummary,
+    "agreements": models.AgreementSummary,
+    "technologies": models.TechnologySummary,
+    "restrictions": models.RestrictionSummary,
+    "exemptions": models.ExemptionSummary,
+}
+DETAIL: dict[str, type[models.Model]] = {
+    "nations": models.NationDetail,
+    "forums": models.ForumDetail,
+    "agreements": models.AgreementDetail,
+    "technologies": models.TechnologyDetail,
+    "restrictions": models.RestrictionDetail,
+    "exemptions": models.ExemptionDetail,
+}
+
+
+def nation_detail(g: Graph, code: str, as_of: str | None) -> dict[str, Any]:
+    """A nation with its partners and its coverage gaps, as the nation page shows it."""
+    from queries.analysis import analysis
+
+    found = entity.detail(g, "nations", code, as_of)
+    found["partners"] = entity.partners(g, found["code"], as_of)
+    found["gaps"] = analysis("coverage-gaps").run(g, {"nation": found["code"], "as_of": as_of})
+    return found
+
+
+def _search_route(kind: str) -> None:
+    """GET /api/v1/<kind>?q=&offset=&limit=."""
+    permission = PERMISSION_FOR.get(kind, "read")
+
+    def search(
+        request: Request,
+        q: Annotated[str | None, Query(max_length=200, description="Case-insensitive substring")] = None,
+        offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+        limit: Annotated[int, Query(ge=1, le=500)] = 50,
+        format: Format = "json",
+        who: Principal = Depends(need(permission)),
+    ) -> Any:
+        page = entity.search(graph_of(request), kind, q or None, offset, limit)
+        if format == "csv":
+            return tabular(page["items"], list(SUMMARY[kind].model_fields), "csv", kind)
+        return page
+
+    search.__doc__ = f"Search {kind} by id or name, one page at a time."
+    api.add_api_route(
+        f"/{kind}",
+        search,
+        methods=["GET"],
+        response_model=models.Page[SUMMARY[kind]],  # type: ignore[valid-type]
+        responses=CSV,
+        tags=["entities"],
+        name=f"search_{kind}",
+    )
+
+
+def _detail_route(kind: str) -> None:
+    """GET /api/v1/<kind>/<key>?as_of=."""
+    permission = PERMISSION_FOR.get(kind, "read")
+
+    def detail(
+        request: Request,
+        key: Annotated[str, Path(max_length=200, description="Code or id")],
+        as_of: str | None = ASOF,
+        who: Principal = Depends(need(permission)),
+    ) -> Any:
+        g = graph_of(request)
+        if kind == "nations":
+            return nation_detail(g, key, as_of)
+        return entity.detail(g, kind, key, as_of)
+
+    detail.__doc__ = f"One of the {kind} with its neighbours; 404 with suggestions when unknown."
+    api.add_api_route(
+        f"/{kind}/{{key}}",
+        detail,
+        methods=["GET"],
+        response_model=DETAIL[kind],
+        tags=["entities"],
+        name=f"get_{kind}",
+    )
+
+
+for _kind in entity.KINDS:
+    _search_route(_kind)
+    _detail_route(_kind)
+
+
+@api.get("/analyses", response_model=list[models.AnalysisInfo], tags=["analyses"])
+def list_analyses(who: Principal = Depends(need("read"))) -> list[dict[str, Any]]:
+    """Every analysis with its parameters and returned fields (as `stkg queries`)."""
+    return [
+        {
+            "name": a.name,
+            "purpose": a.purpose,
+            "params": [
+                {"name": p.name, "type": p.type, "required": p.required, "default": p.default}
+                for p in a.params
+            ],
+            "returns": list(a.returns),
+            "single": a.single,
+        }
+        for a in served().values()
+    ]
+
+
+def served() -> dict[str, Analysis]:
+    """The analyses the API serves: every one with a response model."""
+    return {n: a for n, a in analyses().items() if n in models.ROWS or n in models.SINGLE}
+
+
+def _analysis_route(a: Analysis) -> None:
+    """GET /api/v1/analyses/<name> with the analysis's own parameters as query parameters."""
+    permission = PERMISSION_FOR.get(a.name, "read")
+
+    def run(request: Request, **params: Any) -> Any:
+        fmt = params.get("format", "json")
+        given = {k: v for k, v in request.query_params.items() if k != "format" or a.single}
+        result = a.run(graph_of(request), given)  # unknown parameters are an error, as in the CLI
+        if a.single:
+            return result
+        assert isinstance(result, list)
+        return tabular(result, list(a.returns), fmt, a.name)
+
+    run.__signature__ = _signature(a, permission)  # type: ignore[attr-defined]
+    run.__doc__ = a.purpose
+    row: Any = models.ROWS.get(a.name)
+    model: Any = models.SINGLE[a.name] if a.single else list[row]
+    api.add_api_route(
+        f"/analyses/{a.name}",
+        run,
+        methods=["GET"],
+        response_model=model,
+        responses=None if a.single else CSV,
+        tags=["analyses"],
+        name=a.name.replace("-", "_"),
+        summary=a.purpose,
+    )
+
+
+def _signature(a: Analysis, permission: str) -> inspect.Signature:
+    """Query parameters declared exactly as the analysis's header declares them."""
+    params = [inspect.Parameter("request", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Request)]
+    for p in a.params:
+        lists = p.type in {"nations", "technologies", "list"}
+        hint = f"{p.type}" + (" (separate with , or ;)" if lists else "")
+        default = Query(... if p.required else None, description=hint + _default_text(p))
+        params.append(
+            inspect.Parameter(p.name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=str | None)
+        )
+    if not a.single:
+        params.append(
+            inspect.Parameter("format", inspect.Parameter.KEYWORD_ONLY, default="json", annotation=Format)
+        )
+    params.append(
+        inspect.Parameter(
+            "who", inspect.Parameter.KEYWORD_ONLY, default=Depends(need(permission)), annotation=Principal
+        )
+    )
+    return inspect.Signature(params)
+
+
+def _default_text(p: Any) -> str:
+    """How the docs show a parameter's default."""
+    if p.required:
+        return ""
+    return f"; default {p.default}" if p.default else "; optional"
+
+
+for _a in served().values():
+    _analysis_route(_a)
+
+
+@api.get("/runs", tags=["ingest"])
+def list_runs(request: Request, who: Principal = Depends(need("read"))) -> list[dict[str, Any]]:
+    """Recorded ingest runs, newest first."""
+    from graph.values import plain
+    from ingest.pipeline import runs
+
+    return [plain(r) for r in runs(graph_of(request))]
+
+
+@api.post("/ingest", response_model=models.IngestResult, tags=["ingest"])
+async def ingest(
+    request: Request,
+    file: Annotated[UploadFile, File(description="A .zip of CSV files, an .xlsx workbook or a .json file")],
+    dry_run: Annotated[bool, Form()] = False,
+    who: Principal = Depends(need("admin")),
+) -> dict[str, Any]:
+    """Validate and load an upload, all or nothing, with the same rules as `stkg ingest`."""
+    from starlette.concurrency import run_in_threadpool
+
+    from ingest.upload import ingest_upload
+
+    limit = request.app.state.settings.max_upload_bytes
+    content = await file.read(limit + 1)
+    if len(content) > limit:
+        raise TooLargeError(f"the upload is over {limit} bytes")
+    summary = await run_in_threadpool(
+        ingest_upload, graph_of(request), file.filename or "upload", content, limit, dry_run
+    )
+    return {"dry_run": summary.dry_run, "summary": summary.describe(), "changes": summary.counts}
+
+
+@api.post("/cypher", tags=["admin"])
+def cypher(
+    request: Request, body: models.CypherRequest, who: Principal = Depends(need("admin"))
+) -> dict[str, Any]:
+    """Ad hoc Cypher, read-only (refused if it writes) with the configured timeout; admins only."""
+    from graph.values import plain
+
+    rows = graph_of(request).read(body.query, body.params)
+    return {"rows": [plain(r) for r in rows]}
+
+
+router.include_router(api)
