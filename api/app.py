@@ -17,6 +17,7 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api import audit
+from api.cache import Answers
 from api.keys import Keyring
 from graph.connection import Graph, connect
 from graph.errors import AuthError, NotFoundError, ParameterError, StkgError, TooLargeError
@@ -57,10 +58,10 @@ def create_app(settings: Settings | None = None, graph: Graph | None = None) -> 
     app.state.settings = settings
     app.state.keyring = keyring
     app.state.graph = graph
-    app.state.audit = audit.logger(settings.audit_path)
+    app.state.answers = Answers(settings.cache_seconds)
     _errors(app)
-    app.middleware("http")(audit.middleware)
     app.add_middleware(BodyLimit, settings=settings)
+    app.add_middleware(audit.Audit, log=audit.logger(settings.audit_path))
     from api import pages, v1
 
     app.include_router(v1.router)

@@ -6,10 +6,9 @@ import datetime as dt
 import json
 import logging
 import time
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from fastapi import Request, Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
 def logger(path: Path) -> logging.Logger:
@@ -25,25 +24,42 @@ def logger(path: Path) -> logging.Logger:
     return log
 
 
-async def middleware(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-    """Time the request and record who called which route with what outcome."""
-    started = time.perf_counter()
-    status = 500
-    try:
-        response = await call_next(request)
-        status = response.status_code
-        return response
-    finally:
-        route = request.scope.get("route")
-        who = getattr(request.state, "principal", None)
-        entry = {
-            "at": dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds"),
-            "key_id": who.key_id if who else None,
-            "role": who.role if who else None,
-            "method": request.method,
-            "route": getattr(route, "path", None) or request.url.path,
-            "status": status,
-            "ms": round((time.perf_counter() - started) * 1000, 1),
-            "client": request.client.host if request.client else None,
-        }
-        request.app.state.audit.info(json.dumps(entry))
+class Audit:
+    """ASGI middleware recording who called which route with what outcome, and how long it took."""
+
+    def __init__(self, app: ASGIApp, log: logging.Logger) -> None:
+        self.app = app
+        self.log = log
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started, status = time.perf_counter(), [500]
+
+        async def sending(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status[0] = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, sending)
+        finally:
+            self.log.info(json.dumps(entry(scope, status[0], started)))
+
+
+def entry(scope: Scope, status: int, started: float) -> dict[str, object]:
+    """One audit record; the principal and matched route are left in the scope by the app."""
+    who = scope.get("state", {}).get("principal")
+    route = scope.get("route")
+    client = scope.get("client")
+    return {
+        "at": dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds"),
+        "key_id": who.key_id if who else None,
+        "role": who.role if who else None,
+        "method": scope.get("method"),
+        "route": getattr(route, "path", None) or scope.get("path"),
+        "status": status,
+        "ms": round((time.perf_counter() - started) * 1000, 1),
+        "client": client[0] if client else None,
+    }

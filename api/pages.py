@@ -11,7 +11,7 @@ from fastapi.templating import Jinja2Templates
 from api import picture
 from api.access import COOKIE, need
 from api.keys import PERMISSION_FOR, Principal
-from api.v1 import graph_of, nation_detail, served
+from api.v1 import answer, detail_of, graph_of, run_analysis, served
 from graph.errors import AuthError, NotFoundError, StkgError
 from queries import entity
 from queries.analysis import analysis
@@ -47,6 +47,11 @@ def page(request: Request, name: str, status: int = 200, **context: Any) -> Resp
     return templates.TemplateResponse(request, name, {**base, **context}, status_code=status)
 
 
+def _searcher(g: Any, kind: str, text: str) -> Any:
+    """A deferred search, for the answer cache."""
+    return lambda: entity.search(g, kind, text, 0, 25)
+
+
 def error_page(request: Request, exc: StkgError) -> Response:
     """Errors as pages: a sign-in form for 401, otherwise the message and suggestions."""
     if isinstance(exc, AuthError):
@@ -55,19 +60,20 @@ def error_page(request: Request, exc: StkgError) -> Response:
 
 
 @router.get("/", response_class=HTMLResponse)
-def home(request: Request, who: Principal = Depends(need("read"))) -> Html:
+async def home(request: Request, who: Principal = Depends(need("read"))) -> Html:
     """Counts and the three headline findings."""
     g, as_of = graph_of(request), request.query_params.get("as_of")
     findings = []
     for name in HEADLINES:
         found = analysis(name)
-        rows = found.run(g, {"as_of": as_of})
+        rows = await run_analysis(request, name, {"as_of": as_of})
         findings.append({"name": name, "purpose": found.purpose, "rows": rows, "columns": found.returns})
-    return page(request, "home.html", counts=entity.counts(g, as_of), findings=findings)
+    counts = await answer(request, ("counts", as_of), lambda: entity.counts(g, as_of))
+    return page(request, "home.html", counts=counts, findings=findings)
 
 
 @router.get("/search", response_class=HTMLResponse)
-def search(
+async def search(
     request: Request,
     q: Annotated[str, Query(max_length=200)] = "",
     who: Principal = Depends(need("read")),
@@ -75,14 +81,17 @@ def search(
     """Search nations, forums, agreements and technologies at once."""
     g = graph_of(request)
     kinds = ("nations", "forums", "agreements", "technologies")
-    results = {k: entity.search(g, k, q.strip(), 0, 25) for k in kinds} if q.strip() else {}
+    text = q.strip()
+    results = {}
+    for k in kinds if text else ():
+        results[k] = await answer(request, ("search", k, text, 0, 25), _searcher(g, k, text))
     return page(request, "search.html", q=q, results=results)
 
 
 @router.get("/nations/{code}", response_class=HTMLResponse)
-def nation_page(request: Request, code: str, who: Principal = Depends(need("read"))) -> Html:
+async def nation_page(request: Request, code: str, who: Principal = Depends(need("read"))) -> Html:
     """Memberships, agreements, partners, gaps and the partner-network picture."""
-    found = nation_detail(graph_of(request), code, request.query_params.get("as_of"))
+    found = await detail_of(request, "nations", code, request.query_params.get("as_of"))
     return page(request, "nation.html", n=found)
 
 
@@ -90,8 +99,8 @@ def _entity_page(kind: str) -> None:
     """GET /<kind>/<key>: a forum, agreement, technology, restriction or exemption page."""
     permission = PERMISSION_FOR.get(kind, "read")
 
-    def show(request: Request, key: str, who: Principal = Depends(need(permission))) -> Html:
-        found = entity.detail(graph_of(request), kind, key, request.query_params.get("as_of"))
+    async def show(request: Request, key: str, who: Principal = Depends(need(permission))) -> Html:
+        found = await detail_of(request, kind, key, request.query_params.get("as_of"))
         return page(request, f"{entity.kind(kind).singular}.html", e=found, kind=kind)
 
     show.__doc__ = f"One of the {kind} with its neighbours."
@@ -103,26 +112,26 @@ for _kind in ("forums", "agreements", "technologies", "restrictions", "exemption
 
 
 @router.get("/analyses", response_class=HTMLResponse)
-def analyses_page(request: Request, who: Principal = Depends(need("read"))) -> Html:
+async def analyses_page(request: Request, who: Principal = Depends(need("read"))) -> Html:
     """Every analysis with its purpose."""
     return page(request, "analyses.html", analyses=[a for a in served().values() if not a.single])
 
 
 @router.get("/analyses/{name}", response_class=HTMLResponse)
-def analysis_page(request: Request, name: str, who: Principal = Depends(need("read"))) -> Html:
+async def analysis_page(request: Request, name: str, who: Principal = Depends(need("read"))) -> Html:
     """One analysis: a filter form from its declared parameters, the rows, and a CSV link."""
     if name not in served() or analysis(name).single:
         raise NotFoundError(f"no analysis page {name!r}", [a for a in served() if name[:3] in a])
     found = analysis(name)
     who.require(PERMISSION_FOR.get(name, "read"))
     given = {p.name: request.query_params.get(p.name, "") for p in found.params}
-    rows = found.run(graph_of(request), {k: v for k, v in given.items() if v})
+    rows = await run_analysis(request, name, {k: v for k, v in given.items() if v})
     csv = request.url.replace(path=f"/api/v1/analyses/{name}").include_query_params(format="csv")
     return page(request, "analysis.html", a=found, given=given, rows=rows, csv=str(csv))
 
 
 @router.get("/predraft", response_class=HTMLResponse)
-def predraft_page(
+async def predraft_page(
     request: Request,
     parties: str = "",
     technologies: str = "",
@@ -136,12 +145,12 @@ def predraft_page(
             "technologies": technologies,
             "as_of": request.query_params.get("as_of"),
         }
-        check = analysis("predraft-check").run(graph_of(request), params)
+        check = await run_analysis(request, "predraft-check", params)
     return page(request, "predraft.html", parties=parties, technologies=technologies, check=check)
 
 
 @router.get("/disclose", response_class=HTMLResponse)
-def disclose_page(
+async def disclose_page(
     request: Request,
     nation: str = "",
     technology: str = "",
@@ -151,36 +160,46 @@ def disclose_page(
     trace = None
     if nation.strip() or technology.strip():
         params = {"nation": nation, "technology": technology, "as_of": request.query_params.get("as_of")}
-        trace = analysis("disclosure-trace").run(graph_of(request), params)
+        trace = await run_analysis(request, "disclosure-trace", params)
     return page(request, "disclose.html", nation=nation, technology=technology, trace=trace)
 
 
 @router.get("/pictures/partners", response_class=HTMLResponse)
-def partners_picture(request: Request, who: Principal = Depends(need("read"))) -> Html:
+async def partners_picture(request: Request, who: Principal = Depends(need("read"))) -> Html:
     """The whole partner network, by community and centrality."""
-    return HTMLResponse(picture.partner_network(graph_of(request), request.query_params.get("as_of")))
+    as_of = request.query_params.get("as_of")
+    html = await answer(
+        request, ("picture", "partners", as_of), lambda: picture.partner_network(graph_of(request), as_of)
+    )
+    return HTMLResponse(html)
 
 
 @router.get("/pictures/disclosure", response_class=HTMLResponse)
-def disclosure_picture(
+async def disclosure_picture(
     request: Request, nation: str, technology: str, who: Principal = Depends(need("disclose"))
 ) -> Html:
     """The path of one disclosure trace."""
     params = {"nation": nation, "technology": technology, "as_of": request.query_params.get("as_of")}
-    trace = analysis("disclosure-trace").run(graph_of(request), params)
-    assert isinstance(trace, dict)
-    return HTMLResponse(picture.disclosure(graph_of(request), trace))
+    trace = await run_analysis(request, "disclosure-trace", params)
+    key = ("picture", "disclosure", nation, technology, params["as_of"])
+    return HTMLResponse(await answer(request, key, lambda: picture.disclosure(graph_of(request), trace)))
 
 
 PICTURES = {"nations": picture.nation_partners, "forums": picture.forum, "agreements": picture.agreement}
 
 
 @router.get("/pictures/{kind}/{key}", response_class=HTMLResponse)
-def entity_picture(request: Request, kind: str, key: str, who: Principal = Depends(need("read"))) -> Html:
+async def entity_picture(
+    request: Request, kind: str, key: str, who: Principal = Depends(need("read"))
+) -> Html:
     """A nation's partner network, a forum's members and agreements, or an agreement's neighbourhood."""
     if kind not in PICTURES:
         raise NotFoundError(f"no picture of {kind!r} (pictures: {', '.join(PICTURES)})")
-    return HTMLResponse(PICTURES[kind](graph_of(request), key, request.query_params.get("as_of")))
+    as_of = request.query_params.get("as_of")
+    html = await answer(
+        request, ("picture", kind, key, as_of), lambda: PICTURES[kind](graph_of(request), key, as_of)
+    )
+    return HTMLResponse(html)
 
 
 @router.get("/login", response_class=HTMLResponse)

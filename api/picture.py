@@ -173,7 +173,8 @@ def disclosure(graph: Graph, trace: dict[str, Any]) -> str:
         for e in r["overridden_by"]:
             _node(net, f"e:{e}", e, "exemption")
             net.add_edge(f"e:{e}", rid, title="overrides", dashes=True)
-    caption = f"Verdict: {trace['verdict']}. {trace['summary']}"
+            net.add_edge(f"e:{e}", nation, title="benefits", dashes=True)
+    caption = trace["summary"]
     legend = ["nation", "focus", "technology", "deny", "license_required", "review", "exemption", "inactive"]
     return render(net, f"Disclosure of {trace['technology']} to {trace['nation']}", caption, legend)
 

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import inspect
-from typing import Annotated, Any, Literal
+from collections.abc import Callable
+from functools import cache
+from typing import Annotated, Any, Literal, TypeVar
 
 from fastapi import APIRouter, Depends, File, Form, Path, Query, Request, UploadFile
 from fastapi.responses import Response
+from pydantic import TypeAdapter
+from starlette.concurrency import run_in_threadpool
 
 from api import models, render
 from api.access import need
+from api.cache import Answers
 from api.keys import PERMISSION_FOR, Principal
 from graph.connection import Graph
 from graph.errors import EngineError, TooLargeError
@@ -19,6 +25,7 @@ from queries.analysis import Analysis, analyses
 router = APIRouter()
 api = APIRouter(prefix="/api/v1")
 Format = Literal["json", "csv"]
+T = TypeVar("T")
 ASOF = Query(None, description="Date the answer holds for (YYYY-MM-DD; default today)")
 
 
@@ -27,12 +34,44 @@ def graph_of(request: Request) -> Graph:
     return request.app.state.graph  # type: ignore[no-any-return]
 
 
-def tabular(rows: list[dict[str, Any]], cols: list[str], fmt: str, name: str) -> Any:
-    """Rows as JSON (validated by the route's model) or as a CSV download."""
-    if fmt != "csv":
-        return rows
+async def answer(request: Request, key: tuple[Any, ...], compute: Callable[[], T]) -> T:
+    """Reuse the answer to the same question (today's date included) until the graph changes.
+
+    A held answer is returned on the event loop; a new one is computed in the thread pool.
+    """
+    answers: Answers = request.app.state.answers
+    g, full = graph_of(request), (dt.date.today(), *key)
+    found, value = answers.peek(g, full)
+    if found:
+        return value  # type: ignore[no-any-return]
+    return await run_in_threadpool(answers.get, g, full, compute)
+
+
+@cache
+def _adapter(model: Any) -> TypeAdapter[Any]:
+    """One validator/serializer per response model."""
+    return TypeAdapter(model)
+
+
+async def json_answer(
+    request: Request, key: tuple[Any, ...], model: Any, compute: Callable[[], Any]
+) -> Response:
+    """An answer validated against its response model once, then kept as JSON bytes."""
+    adapter = _adapter(model)
+
+    def encode() -> bytes:
+        return adapter.dump_json(adapter.validate_python(compute()))
+
+    return Response(await answer(request, ("json", *key), encode), media_type="application/json")
+
+
+async def csv_answer(
+    request: Request, key: tuple[Any, ...], cols: list[str], name: str, compute: Callable[[], Any]
+) -> Response:
+    """Rows as a CSV download (list cells joined with ';' as in the ingest format)."""
+    body = await answer(request, ("csv", *key), lambda: render.to_csv(compute(), cols).encode("utf-8"))
     headers = {"Content-Disposition": f'attachment; filename="{name}.csv"'}
-    return Response(render.to_csv(rows, cols), media_type="text/csv; charset=utf-8", headers=headers)
+    return Response(body, media_type="text/csv; charset=utf-8", headers=headers)
 
 
 CSV: dict[int | str, dict[str, Any]] = {
@@ -87,11 +126,43 @@ def nation_detail(g: Graph, code: str, as_of: str | None) -> dict[str, Any]:
     return found
 
 
+def detail_computer(request: Request, kind: str, key: str, as_of: str | None) -> Callable[[], dict[str, Any]]:
+    """How to compute one entity as its page and endpoint show it (a nation with partners and gaps)."""
+    g = graph_of(request)
+    if kind == "nations":
+        return lambda: nation_detail(g, key, as_of)
+    return lambda: entity.detail(g, kind, key, as_of)
+
+
+async def detail_of(request: Request, kind: str, key: str, as_of: str | None) -> dict[str, Any]:
+    """One entity, reused until the graph changes."""
+    return await answer(request, ("detail", kind, key, as_of), detail_computer(request, kind, key, as_of))
+
+
+def analysis_computer(request: Request, name: str, given: dict[str, Any]) -> Callable[[], Any]:
+    """How to run an analysis with caller values (unknown names are an error, as in the CLI)."""
+    from queries.analysis import analysis
+
+    g = graph_of(request)
+    return lambda: analysis(name).run(g, given)
+
+
+def analysis_key(name: str, given: dict[str, Any]) -> tuple[Any, ...]:
+    """The cache key of an analysis question."""
+    return ("analysis", name, tuple(sorted(given.items())))
+
+
+async def run_analysis(request: Request, name: str, given: dict[str, Any]) -> Any:
+    """An analysis answer, reused until the graph changes."""
+    return await answer(request, analysis_key(name, given), analysis_computer(request, name, given))
+
+
 def _search_route(kind: str) -> None:
     """GET /api/v1/<kind>?q=&offset=&limit=."""
     permission = PERMISSION_FOR.get(kind, "read")
+    page_model: Any = models.Page[SUMMARY[kind]]  # type: ignore[valid-type]
 
-    def search(
+    async def search(
         request: Request,
         q: Annotated[str | None, Query(max_length=200, description="Case-insensitive substring")] = None,
         offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
@@ -99,17 +170,22 @@ def _search_route(kind: str) -> None:
         format: Format = "json",
         who: Principal = Depends(need(permission)),
     ) -> Any:
-        page = entity.search(graph_of(request), kind, q or None, offset, limit)
+        g, key = graph_of(request), ("search", kind, q, offset, limit)
+
+        def compute() -> dict[str, Any]:
+            return entity.search(g, kind, q or None, offset, limit)
+
         if format == "csv":
-            return tabular(page["items"], list(SUMMARY[kind].model_fields), "csv", kind)
-        return page
+            cols = list(SUMMARY[kind].model_fields)
+            return await csv_answer(request, key, cols, kind, lambda: compute()["items"])
+        return await json_answer(request, key, page_model, compute)
 
     search.__doc__ = f"Search {kind} by id or name, one page at a time."
     api.add_api_route(
         f"/{kind}",
         search,
         methods=["GET"],
-        response_model=models.Page[SUMMARY[kind]],  # type: ignore[valid-type]
+        response_model=page_model,
         responses=CSV,
         tags=["entities"],
         name=f"search_{kind}",
@@ -120,16 +196,14 @@ def _detail_route(kind: str) -> None:
     """GET /api/v1/<kind>/<key>?as_of=."""
     permission = PERMISSION_FOR.get(kind, "read")
 
-    def detail(
+    async def detail(
         request: Request,
         key: Annotated[str, Path(max_length=200, description="Code or id")],
         as_of: str | None = ASOF,
         who: Principal = Depends(need(permission)),
     ) -> Any:
-        g = graph_of(request)
-        if kind == "nations":
-            return nation_detail(g, key, as_of)
-        return entity.detail(g, kind, key, as_of)
+        compute = detail_computer(request, kind, key, as_of)
+        return await json_answer(request, ("detail", kind, key, as_of), DETAIL[kind], compute)
 
     detail.__doc__ = f"One of the {kind} with its neighbours; 404 with suggestions when unknown."
     api.add_api_route(
@@ -174,19 +248,18 @@ def _analysis_route(a: Analysis) -> None:
     """GET /api/v1/analyses/<name> with the analysis's own parameters as query parameters."""
     permission = PERMISSION_FOR.get(a.name, "read")
 
-    def run(request: Request, **params: Any) -> Any:
-        fmt = params.get("format", "json")
+    row: Any = models.ROWS.get(a.name)
+    model: Any = models.SINGLE[a.name] if a.single else list[row]
+
+    async def run(request: Request, **params: Any) -> Any:
         given = {k: v for k, v in request.query_params.items() if k != "format" or a.single}
-        result = a.run(graph_of(request), given)  # unknown parameters are an error, as in the CLI
-        if a.single:
-            return result
-        assert isinstance(result, list)
-        return tabular(result, list(a.returns), fmt, a.name)
+        key, compute = analysis_key(a.name, given), analysis_computer(request, a.name, given)
+        if params.get("format") == "csv":
+            return await csv_answer(request, key, list(a.returns), a.name, compute)
+        return await json_answer(request, key, model, compute)
 
     run.__signature__ = _signature(a, permission)  # type: ignore[attr-defined]
     run.__doc__ = a.purpose
-    row: Any = models.ROWS.get(a.name)
-    model: Any = models.SINGLE[a.name] if a.single else list[row]
     api.add_api_route(
         f"/analyses/{a.name}",
         run,
@@ -249,8 +322,6 @@ async def ingest(
     who: Principal = Depends(need("admin")),
 ) -> dict[str, Any]:
     """Validate and load an upload, all or nothing, with the same rules as `stkg ingest`."""
-    from starlette.concurrency import run_in_threadpool
-
     from ingest.upload import ingest_upload
 
     limit = request.app.state.settings.max_upload_bytes

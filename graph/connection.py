@@ -5,8 +5,10 @@ from __future__ import annotations
 import atexit
 import contextlib
 import re
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import neo4j
@@ -47,6 +49,7 @@ class Graph:
     uri: str
     settings: Settings
     _closed: bool = field(default=False, repr=False)
+    _writes: int = field(default=0, repr=False)
 
     def read(self, cypher: str, params: dict[str, Any] | None = None) -> list[Row]:
         """Run a read-only query: READ access mode, in a transaction that is always rolled back."""
@@ -78,12 +81,32 @@ class Graph:
             try:
                 yield tx
                 tx.commit()
+                self._changed()
             except Neo4jError as exc:
                 _rollback(tx)
                 raise _query_error(exc) from exc
             except BaseException:
                 _rollback(tx)
                 raise
+
+    @property
+    def marker(self) -> Path:
+        """A file every stkg writer touches, so other processes notice the graph changed."""
+        return self.settings.data_dir / "graph.version"
+
+    def version(self) -> tuple[int, int]:
+        """Changes as this process and other stkg processes on this data directory have seen them."""
+        try:
+            return self._writes, self.marker.stat().st_mtime_ns
+        except OSError:
+            return self._writes, 0
+
+    def _changed(self) -> None:
+        """Record a committed write for caches in this and other processes."""
+        self._writes += 1
+        with contextlib.suppress(OSError):
+            self.marker.parent.mkdir(parents=True, exist_ok=True)
+            self.marker.write_text(f"{time.time_ns()}\n", encoding="utf-8")
 
     def close(self) -> None:
         """Close the driver and let go of an attached engine."""

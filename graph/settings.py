@@ -60,6 +60,8 @@ class Settings:
     host: str
     # Port `stkg serve` listens on (0 picks a free one).
     port: int
+    # Seconds the server reuses an answer for the same request while no stkg process changed the graph.
+    cache_seconds: int
     # File the HTTP audit log (key id, route, status) is appended to; empty means <data_dir>/audit.log.
     audit_log: str | None
 
@@ -84,6 +86,7 @@ class Settings:
             max_body_bytes=_int("STKG_MAX_BODY_BYTES", 1024 * 1024),
             host=env("STKG_HOST") or "127.0.0.1",
             port=_int("STKG_PORT", 8000),
+            cache_seconds=_int("STKG_CACHE_SECONDS", 300),
             audit_log=env("STKG_AUDIT_LOG") or None,
         )
 

@@ -397,9 +397,11 @@ def test_ingest_upload_needs_admin_and_validates_like_the_cli(keyed: TestClient,
     dry = upload(keyed, "new.zip", good, dry_run=True)
     assert dry.status_code == 200 and dry.json()["dry_run"] is True
     assert count(loaded, "(t:Technology {id: 'HYP'})") == 0
+    assert get(keyed, "/api/v1/technologies?q=hyper")["total"] == 0  # now cached
     done = upload(keyed, "new.zip", good)
     assert done.status_code == 200 and done.json()["changes"]["technologies"]["created"] == 1
     assert count(loaded, "(t:Technology {id: 'HYP'})") == 1
+    assert get(keyed, "/api/v1/technologies?q=hyper")["total"] == 1  # the write invalidated the cache
     loaded.write("MATCH (t:Technology {id: 'HYP'}) DETACH DELETE t")
 
 

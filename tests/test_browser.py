@@ -1,0 +1,163 @@
+"""Drive Debian's chromium through Playwright against `stkg serve` on the sample data, offline."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import pytest
+
+from tests.conftest import ROOT, stkg_env
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def _browser_problem() -> str | None:
+    """Why the browser tests cannot run here (STKG_REQUIRE_BROWSER=1 turns that into a failure)."""
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "playwright is not installed (pip install -e '.[dev]')"
+    if not Path(CHROMIUM).exists():
+        return "Debian's chromium is not installed (apt-get install chromium)"
+    return None
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """`stkg serve --port 0` on a fresh data directory; it loads the reference data and the sample."""
+    problem = _browser_problem()
+    if problem:
+        if os.environ.get("STKG_REQUIRE_BROWSER") == "1":
+            pytest.fail(problem)
+        pytest.skip(problem)
+    data = tmp_path_factory.mktemp("served")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "api.cli", "serve", "--port", "0"],
+        cwd=ROOT,
+        env=stkg_env(data),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    assert proc.stdout is not None
+    url = None
+    for line in proc.stdout:
+        found = re.search(r"serving (http://127\.0\.0\.1:\d+)/", line)
+        if found:
+            url = found.group(1)
+            break
+    if url is None:
+        proc.kill()
+        pytest.fail(f"stkg serve did not start (exit {proc.wait()})")
+    yield url
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=60) in (0, 143), "stkg serve did not stop cleanly on SIGTERM"
+
+
+@pytest.fixture(scope="module")
+def browser(server: str) -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser: Any, server: str) -> Iterator[Any]:
+    """A fresh page whose every request to another host is blocked and recorded."""
+    context = browser.new_context(base_url=server)
+    outside: list[str] = []
+
+    def guard(route: Any) -> None:
+        host = urlparse(route.request.url).hostname
+        if host in ("127.0.0.1", "localhost") or route.request.url.startswith(("data:", "blob:", "about:")):
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", guard)
+    pg = context.new_page()
+    pg.set_default_timeout(30_000)
+    yield pg
+    context.close()
+    assert outside == [], f"requests left localhost: {outside}"
+
+
+def picture_frame(page: Any) -> Any:
+    """The frame of the page's picture."""
+    return page.locator("iframe.picture").element_handle().content_frame()
+
+
+def drawn_pixels(frame: Any) -> int:
+    """How many pixels of the picture's canvas are not blank."""
+    frame.wait_for_selector("body[data-drawn-nodes]")
+    return int(
+        frame.evaluate(
+            """() => { const c = document.querySelector('canvas');
+                 const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+                 let n = 0; for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++; return n; }"""
+        )
+    )
+
+
+def test_home_search_nation_page_and_its_picture(page: Any) -> None:
+    page.goto("/")
+    assert page.locator("h1").inner_text() == "Defense S&T cooperation"
+    assert page.locator("section.finding h2").count() == 3
+    page.fill("input[name=q]", "Australia")
+    page.click("nav button[type=submit]")
+    page.click("a[href='/nations/AUS']")
+    assert page.locator("h1").inner_text().startswith("Australia")
+    frame = picture_frame(page)
+    assert drawn_pixels(frame) > 500
+    assert int(frame.locator("body").get_attribute("data-drawn-nodes")) > 1
+
+
+def test_disclosure_trace_form_shows_the_verdict(page: Any) -> None:
+    page.goto("/disclose")
+    page.fill("#disclose-form input[name=nation]", "China")
+    page.fill("#disclose-form input[name=technology]", "MP-AI")
+    page.click("#disclose-form button[type=submit]")
+    assert page.locator("#verdict").inner_text() == "denied"
+    assert "22 CFR 126.1" in page.locator("#trace table").inner_text()
+    assert drawn_pixels(picture_frame(page)) > 100
+
+
+def test_predraft_form(page: Any) -> None:
+    page.goto("/predraft")
+    page.fill("#predraft-form input[name=parties]", "USA, United Kingdom")
+    page.fill("#predraft-form input[name=technologies]", "MP-AI")
+    page.click("#predraft-form button[type=submit]")
+    result = page.locator("#predraft-result")
+    assert "Overlapping agreements" in result.inner_text()
+    assert result.locator("a[href='/agreements/SMP-FW-GBR']").count() >= 1
+
+
+def test_analysis_page_partner_network_and_docs_stay_local(page: Any) -> None:
+    page.goto("/analyses/coverage-gaps")
+    assert page.locator("table tbody tr").count() >= 1
+    page.goto("/pictures/partners")
+    assert drawn_pixels(page.main_frame) > 500
+    page.goto("/docs")
+    page.wait_for_selector(".opblock", timeout=30_000)
