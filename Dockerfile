@@ -8,5 +8,6 @@ COPY queries queries
 COPY api api
 RUN pip install --no-cache-dir .
 ENV STKG_DATA_DIR=/data
+EXPOSE 8000
 ENTRYPOINT ["stkg"]
-CMD ["status"]
+CMD ["serve", "--host", "0.0.0.0", "--port", "8000"]
