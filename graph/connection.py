@@ -17,7 +17,7 @@ from neo4j.exceptions import AuthError as Neo4jAuthError
 from neo4j.exceptions import Neo4jError, ServiceUnavailable
 
 from graph import engine
-from graph.errors import ConfigError, EngineError, QueryError, ReadOnlyError
+from graph.errors import ConfigError, EngineError, ParameterError, QueryError, ReadOnlyError
 from graph.settings import Settings
 
 Row = dict[str, Any]
@@ -58,7 +58,7 @@ class Graph:
         with self.driver.session(database=self.database, default_access_mode=neo4j.READ_ACCESS) as s:
             tx = s.begin_transaction(timeout=self.settings.query_timeout)
             try:
-                result = tx.run(cypher, params or {})
+                result = _run(tx, cypher, params)
                 rows = [r.data() for r in result]
                 if result.consume().counters.contains_updates:
                     raise ReadOnlyError("the query tried to write; it was rolled back")
@@ -116,6 +116,14 @@ class Graph:
         self.driver.close()
         if self.engine == "arcadedb-embedded":
             engine.release(self.settings.data_dir)
+
+
+def _run(tx: neo4j.Transaction, cypher: str, params: dict[str, Any] | None) -> neo4j.Result:
+    """Send a query; a parameter the driver cannot encode (a 65-bit integer...) is the caller's error."""
+    try:
+        return tx.run(cypher, params or {})
+    except (OverflowError, TypeError) as exc:
+        raise ParameterError(f"a parameter cannot be sent to the graph: {exc}") from exc
 
 
 def _rollback(tx: neo4j.Transaction) -> None:

@@ -425,6 +425,12 @@ def test_cypher_endpoint_is_admin_only_and_read_only(keyed: TestClient, loaded: 
     response = keyed.post("/api/v1/cypher", json=write, headers=HEADERS["admin"])
     assert response.status_code == 403 and response.json()["error"]["code"] == "read_only"
     assert count(loaded, "(t:Technology {id: 'EVIL'})") == 0
+    big_int = keyed.post(
+        "/api/v1/cypher", json={"query": "RETURN $n AS n", "params": {"n": 2**63}}, headers=HEADERS["admin"]
+    )
+    assert (
+        big_int.status_code == 422 and "cannot be sent" in big_int.json()["error"]["message"]
+    )  # found by the fuzz test
     huge = {"query": "RETURN 1", "params": {"pad": "x" * 10_000}}
     assert keyed.post("/api/v1/cypher", json=huge, headers=HEADERS["admin"]).status_code == 413
 
