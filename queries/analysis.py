@@ -47,7 +47,37 @@ def _partner_centrality(graph: Graph, p: dict[str, Any]) -> Result:
     return partner_centrality(graph, p["as_of"])
 
 
+def _duplicates(graph: Graph, p: dict[str, Any]) -> Result:
+    """Pairs found in memory from one Cypher export (see queries/duplication.py)."""
+    from queries.duplication import duplicates
+
+    return duplicates(graph, p["as_of"])
+
+
+def _exclusionary(graph: Graph, p: dict[str, Any]) -> Result:
+    """Consortia found in memory from two Cypher exports (see queries/exclusion.py)."""
+    from queries.exclusion import exclusionary_consortia
+
+    return exclusionary_consortia(graph, p["as_of"])
+
+
 COMPOSED = (
+    Analysis(
+        "exclusionary-consortia",
+        "Active agreements of three or more parties, all members of a forum that covers their technology, "
+        "made outside it and leaving members out.",
+        parse_decls("as_of: date = today"),
+        ("agreement", "forum", "technologies", "parties", "excluded"),
+        _exclusionary,
+    ),
+    Analysis(
+        "duplicates",
+        "Pairs of active agreements with equal or nested party sets covering a common technology "
+        "(or one an ancestor of the other's).",
+        parse_decls("as_of: date = today"),
+        ("agreement_a", "agreement_b", "parties", "technologies", "components", "cross_component"),
+        _duplicates,
+    ),
     Analysis(
         "disclosure-trace",
         "May a technology be disclosed to a nation as of a date, and exactly why (with citations).",

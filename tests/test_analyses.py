@@ -8,14 +8,14 @@ import pytest
 
 from graph.connection import Graph
 from graph.errors import NotFoundError, ParameterError
-from queries.catalog import get
+from queries.analysis import analysis
 from tests.fixtures import load
 
 AS_OF = "2025-01-01"
 
 
 def run(graph: Graph, name: str, **params: Any) -> list[dict[str, Any]]:
-    return get(name).run(graph, {"as_of": AS_OF, **params})
+    return analysis(name).run(graph, {"as_of": AS_OF, **params})  # type: ignore[return-value]
 
 
 def agreement(id_: str, parties: str, techs: str, **extra: Any) -> dict[str, Any]:
@@ -283,4 +283,4 @@ def test_unknown_parameter_and_bad_values_are_errors(graph: Graph) -> None:
         run(graph, "coverage-gaps", nation="Untied Kingdom")
     assert "United Kingdom" in info.value.suggestions
     with pytest.raises(NotFoundError):
-        get("coverage-gap")
+        analysis("coverage-gap")
