@@ -405,6 +405,25 @@ def test_ingest_upload_needs_admin_and_validates_like_the_cli(keyed: TestClient,
     loaded.write("MATCH (t:Technology {id: 'HYP'}) DETACH DELETE t")
 
 
+def test_xlsx_upload_and_runs(keyed: TestClient, loaded: Graph) -> None:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "technologies"
+    sheet.append(["id", "name", "broader"])
+    sheet.append(["XL", "From a workbook", "AI"])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    done = upload(keyed, "mine.xlsx", buffer.getvalue())
+    assert done.status_code == 200 and done.json()["changes"]["technologies"]["created"] == 1
+    runs = get(keyed, "/api/v1/runs", "viewer")
+    assert runs[0]["path"].endswith("mine.xlsx")
+    assert [a["id"] for a in get(keyed, "/api/v1/technologies/XL", "viewer")["ancestors"]] == ["AI"]
+    loaded.write("MATCH (t:Technology {id: 'XL'}) DETACH DELETE t")
+
+
 def test_ingest_refuses_junk_and_oversized_uploads(keyed: TestClient) -> None:
     assert (
         upload(keyed, "x.zip", b"not a zip")
