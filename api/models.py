@@ -283,6 +283,32 @@ class Centrality(Model):
     community: int
 
 
+class EngagementPriority(Model):
+    component: str | None
+    nation: str
+    technology: str | None
+    score: float | None = Field(
+        description="(priority / max(programs, 1)) x (regional x cooperative) x strength"
+    )
+    rank: int | None = Field(description="1 = highest; ties share a rank")
+    priority: int | None
+    programs: int | None
+    regional_priority: int | None
+    cooperative_potential: int | None
+    strength: int | None
+    note: str | None = Field(description="Why a nation was skipped (ITAR 126.1 denial)")
+
+
+class EngagementDelta(Model):
+    component: str | None = Field(description="None: engagement no component has a priority for")
+    nation: str
+    technology: str
+    priority: float = Field(description="0..1: the score over the formula's maximum (81)")
+    engagement: float = Field(description="0..1: summed agreement depth over the largest on that date")
+    delta: float = Field(description="engagement - priority: negative = shortfall, positive = surplus")
+    kind: str
+
+
 class NationRow(Model):
     code: str
     name: str | None
@@ -374,6 +400,8 @@ ROWS: dict[str, type[Model]] = {
     "collaborations": Collaboration,
     "expiring": Expiring,
     "partner-centrality": Centrality,
+    "engagement-priorities": EngagementPriority,
+    "engagement-delta": EngagementDelta,
     "nations": NationRow,
 }
 SINGLE: dict[str, type[Model]] = {"disclosure-trace": DisclosureTrace, "predraft-check": PredraftCheck}

@@ -44,6 +44,7 @@ AGREEMENT = NodeType(
 COMPONENT = NodeType("Component", "id", ("id", "name"))
 RESTRICTION = NodeType("Restriction", "id", ("id", "kind", "effect", "citation", "effective", "until"))
 EXEMPTION = NodeType("Exemption", "id", ("id", "citation", "effective", "until"))
+NATION_FACTORS = NodeType("NationFactors", "nation", ("nation", "regional_priority", "cooperative_potential"))
 INGEST_RUN = NodeType(
     "IngestRun",
     "id",
@@ -58,6 +59,7 @@ NODE_TYPES: tuple[NodeType, ...] = (
     COMPONENT,
     RESTRICTION,
     EXEMPTION,
+    NATION_FACTORS,
     INGEST_RUN,
 )
 NODES = {n.label: n for n in NODE_TYPES}
@@ -75,6 +77,9 @@ APPLIES_TO = RelType("APPLIES_TO", ("Restriction",), ("Nation", "Technology"))
 BENEFITS = RelType("BENEFITS", ("Exemption",), ("Nation",))
 OVERRIDES = RelType("OVERRIDES", ("Exemption",), ("Restriction",))
 EXCLUDES = RelType("EXCLUDES", ("Exemption",), ("Technology",))
+NEEDS = RelType("NEEDS", ("Component",), ("Technology",), ("priority", "programs"))
+STRENGTH_IN = RelType("STRENGTH_IN", ("Nation",), ("Technology",), ("strength",))
+RATES = RelType("RATES", ("NationFactors",), ("Nation",))
 
 REL_TYPES: tuple[RelType, ...] = (
     PART_OF,
@@ -90,6 +95,9 @@ REL_TYPES: tuple[RelType, ...] = (
     BENEFITS,
     OVERRIDES,
     EXCLUDES,
+    NEEDS,
+    STRENGTH_IN,
+    RATES,
 )
 
 #: (label, property) pairs the analyses filter on, indexed beyond the unique keys.

@@ -161,7 +161,40 @@ TABLES: tuple[Table, ...] = (
         ),
         ("id",),
     ),
+    Table(
+        "needs",
+        (
+            Column("component", required=True),
+            Column("technology", required=True),
+            Column("priority", "int", required=True, lo=1, hi=3),
+            Column("programs", "int", required=True, lo=0, hi=3),
+            Column("source"),
+        ),
+        ("component", "technology"),
+    ),
+    Table(
+        "strengths",
+        (
+            Column("nation", "nation", required=True),
+            Column("technology", required=True),
+            Column("strength", "int", required=True, lo=1, hi=3),
+            Column("source"),
+        ),
+        ("nation", "technology"),
+    ),
+    Table(
+        "nation_factors",
+        (
+            Column("nation", "nation", required=True),
+            Column("regional_priority", "int", required=True, lo=1, hi=3),
+            Column("cooperative_potential", "int", required=True, lo=1, hi=3),
+            Column("source"),
+        ),
+        ("nation",),
+    ),
 )
+#: Engagement-planning tables (the Strategy's Framework): written by ingest/planning.py.
+PLANNING = ("needs", "strengths", "nation_factors")
 BY_NAME = {t.name: t for t in TABLES}
 #: Order in which tables are validated and written, so references point backwards.
 ORDER = tuple(t.name for t in TABLES)

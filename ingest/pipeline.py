@@ -16,7 +16,7 @@ import neo4j
 from graph import schema
 from graph.connection import Graph
 from graph.errors import ValidationError
-from ingest import reader
+from ingest import planning, reader
 from ingest.mapping import NODE_TABLES, REL_TABLES
 from ingest.reader import Input
 from ingest.state import NodeState, classify, desired
@@ -37,7 +37,9 @@ class Summary:
     @property
     def changed(self) -> int:
         """Rows created or updated over all tables."""
-        return sum(c.get("created", 0) + c.get("updated", 0) for c in self.counts.values())
+        return sum(
+            c.get("created", 0) + c.get("updated", 0) + c.get("removed", 0) for c in self.counts.values()
+        )
 
     def describe(self) -> str:
         """Readable summary: one line per table."""
@@ -49,9 +51,10 @@ class Summary:
             head = f"{self.path}: nothing changed; no run recorded"
         lines = [head]
         for table, c in self.counts.items():
+            removed = f"  removed {c['removed']:>6}" if c.get("removed") else ""
             lines.append(
-                f"  {table:<13} created {c.get('created', 0):>6}  updated {c.get('updated', 0):>6}"
-                f"  unchanged {c.get('unchanged', 0):>6}"
+                f"  {table:<14} created {c.get('created', 0):>6}  updated {c.get('updated', 0):>6}"
+                f"  unchanged {c.get('unchanged', 0):>6}{removed}"
             )
         lines += [f"warning: {w}" for w in self.warnings]
         return "\n".join(lines)
@@ -81,6 +84,8 @@ def _iso_nations(plan: Plan, known_keys: set[str], states: dict[str, dict[str, N
         ("agreements", "parties"),
         ("restrictions", "nations"),
         ("exemptions", "nations"),
+        ("strengths", "nation"),
+        ("nation_factors", "nation"),
     ):
         for rec in plan.records.get(table, []):
             value = rec.get(column)
@@ -163,8 +168,10 @@ def ingest_input(
     states = desired(plan, _columns(data))
     _iso_nations(plan, k.keys.get("Nation", set()), states)
     classify(graph, states)
+    planned = planning.changes(graph, plan)
     run_id = f"run-{started:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
-    summary = Summary(run_id, str(data.path), dry_run, _counts(plan, states), plan.warnings)
+    counts = _counts(plan, states) | {c.spec.table: dict(c.counts) for c in planned}
+    summary = Summary(run_id, str(data.path), dry_run, counts, plan.warnings)
     if dry_run or summary.changed == 0:
         return summary  # an identical re-ingest writes nothing, not even a run record
     progress = progress or Progress()
@@ -172,6 +179,7 @@ def ingest_input(
     try:
         with graph.transaction() as tx:
             write(tx, states, run_id, graph.settings, progress.advance)
+            planning.write(tx, planned, run_id)
             _record_run(tx, summary, data, started)
     finally:
         progress.finish()

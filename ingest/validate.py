@@ -149,6 +149,30 @@ def _duplicates(checker: _Checker, origin: str, spec: Table, records: list[Recor
             seen[key] = rec["_row"]
 
 
+def _factors(checker: _Checker, plan: Plan, origin: str, records: list[Record]) -> list[Record]:
+    """One rating per nation: a repeat must agree (the Strategy asks for one cooperative potential)."""
+    first: dict[str, Record] = {}
+    for rec in records:
+        code = rec.get("nation")
+        if code is None:
+            continue
+        if code not in first:
+            first[code] = rec
+            continue
+        for col in ("cooperative_potential", "regional_priority"):
+            if rec.get(col) is not None and first[code].get(col) is not None and rec[col] != first[code][col]:
+                earlier = first[code]
+                checker.problem(
+                    f"{origin}:{rec['_row']}:{col}",
+                    f"{col} {rec[col]} for {code} conflicts with {earlier[col]} at row {earlier['_row']}"
+                    " (one value per nation, the same for every component)",
+                )
+        plan.warnings.append(
+            f"{origin}:{rec['_row']}:nation: {code} repeats row {first[code]['_row']}; kept once"
+        )
+    return list(first.values()) + [r for r in records if r.get("nation") is None]
+
+
 def _date_order(checker: _Checker, origin: str, records: list[Record]) -> None:
     """end >= start, until >= since, until >= effective."""
     for rec in records:
@@ -180,6 +204,9 @@ def _check_refs(checker: _Checker, plan: Plan, known: Known, origins: dict[str, 
         ("restrictions", "technologies", "Technology"),
         ("exemptions", "overrides", "Restriction"),
         ("exemptions", "excludes", "Technology"),
+        ("needs", "component", "Component"),
+        ("needs", "technology", "Technology"),
+        ("strengths", "technology", "Technology"),
     )
     for table, column, label in refs:
         for rec in plan.records.get(table, []):
@@ -253,6 +280,9 @@ def validate(data: Input, known: Known | None = None) -> Plan:
                 for rec in records:
                     rec["code"] = (rec["code"] or "").upper() or None
             plan.records[name] = records
+            if name == "nation_factors":
+                records[:] = _factors(checker, plan, origins[name], records)
+                continue
             _duplicates(checker, origins[name], BY_NAME[name], records)
             _date_order(checker, origins[name], records)
     _check_refs(checker, plan, known, origins)

@@ -61,7 +61,49 @@ def _exclusionary(graph: Graph, p: dict[str, Any]) -> Result:
     return exclusionary_consortia(graph, p["as_of"])
 
 
+def _priorities(graph: Graph, p: dict[str, Any]) -> Result:
+    """The Framework's ranked priorities (see queries/engagement.py)."""
+    from queries.engagement import priorities
+
+    return priorities(graph, p["as_of"], p["component"], p["nation"])
+
+
+def _delta(graph: Graph, p: dict[str, Any]) -> Result:
+    """Shortfalls and surpluses (see queries/engagement.py)."""
+    from queries.engagement import delta
+
+    return delta(graph, p["as_of"], p["component"], p["nation"], p["threshold"])
+
+
 COMPOSED = (
+    Analysis(
+        "engagement-priorities",
+        "Priority of each component x nation x technology by the Strategy's Framework formula, ranked; "
+        "nations under an ITAR 126.1 denial are skipped and listed last.",
+        parse_decls("as_of: date = today; component: component?; nation: nation?"),
+        (
+            "component",
+            "nation",
+            "technology",
+            "score",
+            "rank",
+            "priority",
+            "programs",
+            "regional_priority",
+            "cooperative_potential",
+            "strength",
+            "note",
+        ),
+        _priorities,
+    ),
+    Analysis(
+        "engagement-delta",
+        "Engagement delta (current engagement - priority, both 0..1): shortfalls first, then surpluses, "
+        "where the gap is at least threshold percentage points.",
+        parse_decls("as_of: date = today; component: component?; nation: nation?; threshold: int = 20"),
+        ("component", "nation", "technology", "priority", "engagement", "delta", "kind"),
+        _delta,
+    ),
     Analysis(
         "exclusionary-consortia",
         "Active agreements of three or more parties, all members of a forum that covers their technology, "
@@ -120,6 +162,8 @@ PUBLIC = (
     "collaborations",
     "expiring",
     "partner-centrality",
+    "engagement-priorities",
+    "engagement-delta",
     "predraft-check",
     "disclosure-trace",
     "nations",

@@ -1,0 +1,177 @@
+"""Engagement planning (the Strategy's Framework, II.1.5): priorities, current engagement, the delta.
+
+priority(component, nation, technology) =
+    (need priority / max(programs, 1)) x (regional priority x cooperative potential) x strength
+
+`programs = 0` (no current program addresses the need) is divided by 1, like `programs = 1`:
+dividing by zero is undefined, and a need nothing addresses must rank at least as high as one a
+program barely addresses; it cannot rank higher than the formula's own maximum (priority / 1).
+Scales (documented in the README): a priority is normalised by the formula's maximum,
+3/1 x (3 x 3) x 3 = 81; current engagement (the sum of the depth, 1..5, of the active agreements
+with the nation covering the technology or a narrower one) by the largest engagement of any
+nation x technology on that date. Delta = engagement - priority, both on 0..1: below zero is a
+shortfall (priority without engagement), above zero a surplus (engagement without priority).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from graph.connection import Graph
+from queries.catalog import get
+from queries.disclosure import DISCLOSER
+from queries.duplication import lineage
+
+Row = dict[str, Any]
+#: The largest value the formula can take: priority 3 over programs 1, 3 x 3, strength 3.
+MAX_PRIORITY = 81
+DEFAULT_DEPTH = 1  # an agreement without a depth counts as dialogue
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """Everything the Framework needs, read from the graph once."""
+
+    needs: list[Row]
+    strengths: dict[tuple[str, str], int]
+    factors: dict[str, Row]
+    denied: dict[str, Row]
+
+
+def inputs(graph: Graph, as_of: dt.date) -> Inputs:
+    """Needs, strengths, nation factors and the nations under an ITAR 126.1 denial."""
+    strengths = {(r["nation"], r["technology"]): r["strength"] for r in get("strengths").run(graph)}
+    factors = {r["nation"]: r for r in get("nation-factors").run(graph)}
+    denied = {r["nation"]: r for r in get("denied-nations").run(graph, {"as_of": as_of})}
+    return Inputs(get("needs").run(graph), strengths, factors, denied)
+
+
+def score(need: Row, factor: Row, strength: int) -> float:
+    """The Framework's formula for one component x nation x technology."""
+    return (
+        (need["priority"] / max(need["programs"], 1))
+        * (factor["regional_priority"] * factor["cooperative_potential"])
+        * strength
+    )
+
+
+def priorities(graph: Graph, as_of: dt.date, component: str | None, nation: str | None) -> list[Row]:
+    """Rows of `engagement-priorities`: ranked cells, then one row per denied nation skipped."""
+    data = inputs(graph, as_of)
+    rows = [r for r in _cells(data) if (component is None or r["component"] == component)]
+    rows = [r for r in rows if nation is None or r["nation"] == nation]
+    rows.sort(key=lambda r: (-r["score"], r["component"], r["nation"], r["technology"]))
+    for i, r in enumerate(rows):  # ties share a rank: 1, 2, 2, 4
+        r["rank"] = rows[i - 1]["rank"] if i and rows[i - 1]["score"] == r["score"] else i + 1
+    return rows + _skipped(data, nation)
+
+
+def _cells(data: Inputs) -> list[Row]:
+    """Every component x nation x technology with a need, factors and a strength (denied nations left out)."""
+    out = []
+    for need in data.needs:
+        for code, factor in data.factors.items():
+            strength = data.strengths.get((code, need["technology"]))
+            if strength is None or code in data.denied:
+                continue
+            value = score(need, factor, strength)
+            out.append(
+                {
+                    "component": need["component"],
+                    "nation": code,
+                    "technology": need["technology"],
+                    "score": round(value, 3),
+                    "rank": None,
+                    "priority": need["priority"],
+                    "programs": need["programs"],
+                    "regional_priority": factor["regional_priority"],
+                    "cooperative_potential": factor["cooperative_potential"],
+                    "strength": strength,
+                    "note": None,
+                }
+            )
+    return out
+
+
+def _skipped(data: Inputs, nation: str | None) -> list[Row]:
+    """Say which rated nations were left out, and why."""
+    rows = []
+    for code in sorted(set(data.denied) & set(data.factors)):
+        if nation is not None and code != nation:
+            continue
+        why = "; ".join(data.denied[code]["citations"])
+        row = dict.fromkeys(("component", "technology", "score", "rank", "priority", "programs", "strength"))
+        factor = data.factors[code]
+        rows.append(
+            row
+            | {
+                "nation": code,
+                "regional_priority": factor["regional_priority"],
+                "cooperative_potential": factor["cooperative_potential"],
+                "note": f"skipped: under an ITAR 126.1 denial ({why})",
+            }
+        )
+    return rows
+
+
+def engagement(graph: Graph, as_of: dt.date) -> tuple[dict[tuple[str, str], int], set[tuple[str, str]]]:
+    """Current engagement per nation x technology (depths of active agreements covering it or a
+    narrower one), and the pairs an agreement names directly (where surpluses are reported)."""
+    up = lineage(graph)
+    out: dict[tuple[str, str], int] = defaultdict(int)
+    direct: set[tuple[str, str]] = set()
+    for a in get("agreement-facts").run(graph, {"as_of": as_of}):
+        covered: set[str] = set().union(*(up.get(t, {t}) for t in a["technologies"]))
+        depth = a["depth"] or DEFAULT_DEPTH
+        for n in a["parties"]:
+            direct.update((n, t) for t in a["technologies"])
+            for t in covered:
+                out[(n, t)] += depth
+    return dict(out), direct
+
+
+def delta(
+    graph: Graph, as_of: dt.date, component: str | None, nation: str | None, threshold: int
+) -> list[Row]:
+    """Rows of `engagement-delta`: shortfalls (most negative first), then surpluses."""
+    data = inputs(graph, as_of)
+    held, direct = engagement(graph, as_of)
+    top = max(held.values(), default=0) or 1
+    cells = _cells(data)
+    rows = [_delta_row(c["component"], c["nation"], c["technology"], c["score"], held, top) for c in cells]
+    prioritised = {(c["nation"], c["technology"]) for c in cells}
+    for n, t in held:
+        if (n, t) in direct and (n, t) not in prioritised and n not in data.denied and n != DISCLOSER:
+            rows.append(_delta_row(None, n, t, 0.0, held, top))
+    cut = threshold / 100
+    rows = [r for r in rows if abs(r["delta"]) >= cut and r["delta"] != 0]
+    rows = [r for r in rows if (component is None or r["component"] in (component, None))]
+    rows = [r for r in rows if nation is None or r["nation"] == nation]
+    for r in rows:
+        r["kind"] = "shortfall" if r["delta"] < 0 else "surplus"
+    return sorted(rows, key=lambda r: (r["delta"], r["component"] or "", r["nation"], r["technology"]))
+
+
+def _delta_row(
+    component: str | None,
+    nation: str,
+    technology: str,
+    raw: float,
+    held: dict[tuple[str, str], int],
+    top: int,
+) -> Row:
+    """One cell on the 0..1 scales."""
+    priority = raw / MAX_PRIORITY
+    engaged = held.get((nation, technology), 0) / top
+    return {
+        "component": component,
+        "nation": nation,
+        "technology": technology,
+        "priority": round(priority, 3),
+        "engagement": round(engaged, 3),
+        "delta": round(engaged - priority, 3),
+        "kind": None,
+    }
