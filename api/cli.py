@@ -225,6 +225,23 @@ def viz_partners(c: Context, as_of: str | None, out: Path) -> None:
     _write_picture(picture.partner_network(c.graph, as_of), out)
 
 
+@viz.command(name="heatmap")
+@click.option("--component", help="One component's plan (default: all components).")
+@AS_OF
+@click.option("--out", type=click.Path(path_type=Path), required=True, help="A .png or .svg file to write.")
+@pass_ctx
+def viz_heatmap(c: Context, component: str | None, as_of: str | None, out: Path) -> None:
+    """The engagement heatmap: technologies x nations by strength, shortfalls and surpluses marked."""
+    from api.heatmap import heatmap
+    from queries.param import as_of as day
+
+    fmt = out.suffix.lower().lstrip(".")
+    if fmt not in ("png", "svg"):
+        raise ParameterError("--out must end in .png or .svg", field="out")
+    out.write_bytes(heatmap(c.graph, day(as_of), component, fmt))
+    click.echo(f"wrote {out}", err=True)
+
+
 @cli.group()
 def apikey() -> None:
     """Manage API keys for `stkg serve` (stored hashed)."""
@@ -282,13 +299,14 @@ def ingest(c: Context, path: Path, dry_run: bool) -> None:
 @click.option("--seed", type=int, default=1, show_default=True, help="Same seed, same data.")
 @click.option("--technologies", type=click.IntRange(20), default=300, show_default=True)
 @click.option("--forums", type=click.IntRange(5), default=30, show_default=True)
+@click.option("--plan-nations", type=click.IntRange(0), default=0, help="Also needs, strengths and factors.")
 @click.option("--out", type=click.Path(path_type=Path), required=True, help="Output directory.")
-def synth(agreements: int, seed: int, technologies: int, forums: int, out: Path) -> None:
+def synth(agreements: int, seed: int, technologies: int, forums: int, plan_nations: int, out: Path) -> None:
     """Write a synthetic, contract-conformant CSV dataset for tests and benchmarks."""
     from ingest.synth import synth as generate
     from ingest.synth import write_csv
 
-    paths = write_csv(generate(agreements, seed, technologies, forums), out)
+    paths = write_csv(generate(agreements, seed, technologies, forums, plan_nations), out)
     click.echo(f"wrote {len(paths)} tables to {out}")
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -162,6 +163,56 @@ async def disclose_page(
         params = {"nation": nation, "technology": technology, "as_of": request.query_params.get("as_of")}
         trace = await run_analysis(request, "disclosure-trace", params)
     return page(request, "disclose.html", nation=nation, technology=technology, trace=trace)
+
+
+@router.get("/engagement", response_class=HTMLResponse)
+async def engagement_page(
+    request: Request, component: str = "", threshold: str = "20", who: Principal = Depends(need("read"))
+) -> Html:
+    """The engagement plan: heatmap, ranked priorities, shortfalls and surpluses."""
+    as_of = request.query_params.get("as_of")
+    chosen = {"component": component, "as_of": as_of}
+    ranked = await run_analysis(request, "engagement-priorities", chosen)
+    gaps = await run_analysis(request, "engagement-delta", chosen | {"threshold": threshold})
+    picture_query = urlencode({k: v for k, v in chosen.items() if v})
+    return page(
+        request,
+        "engagement.html",
+        component=component,
+        threshold=threshold,
+        ranked=ranked,
+        gaps=gaps,
+        picture_query=picture_query,
+        plan_links=LINKS | {"nation": "engagement/nations"},
+    )
+
+
+@router.get("/engagement/nations/{code}", response_class=HTMLResponse)
+async def engagement_nation_page(request: Request, code: str, who: Principal = Depends(need("read"))) -> Html:
+    """One country's plan collated across components (the Strategy asks for one plan per country)."""
+    as_of = request.query_params.get("as_of")
+    found = await detail_of(request, "nations", code, as_of)
+    chosen = {"nation": found["code"], "as_of": as_of}
+    ranked = await run_analysis(request, "engagement-priorities", chosen)
+    gaps = await run_analysis(request, "engagement-delta", chosen | {"threshold": "0"})
+    return page(request, "engagement-nation.html", n=found, ranked=ranked, gaps=gaps)
+
+
+@router.get("/pictures/heatmap.{fmt}")
+async def heatmap_picture(
+    request: Request, fmt: str, component: str = "", who: Principal = Depends(need("read"))
+) -> Response:
+    """The engagement heatmap as SVG or PNG."""
+    from api.heatmap import heatmap
+    from queries.param import as_of as day
+
+    if fmt not in ("svg", "png"):
+        raise NotFoundError(f"no heatmap format {fmt!r} (svg or png)")
+    date, g = day(request.query_params.get("as_of")), graph_of(request)
+    body = await answer(
+        request, ("heatmap", fmt, component, date), lambda: heatmap(g, date, component or None, fmt)
+    )
+    return Response(body, media_type="image/svg+xml" if fmt == "svg" else "image/png")
 
 
 @router.get("/pictures/partners", response_class=HTMLResponse)

@@ -162,10 +162,33 @@ def _agreement(
     return row
 
 
+def _planning(rng: random.Random, tech_ids: list[str], nations: int) -> dict[str, list[dict[str, Any]]]:
+    """Needs of every component, and strengths and factors of `nations` ISO nations (engagement planning)."""
+    import pycountry
+
+    codes = sorted(c.alpha_3 for c in pycountry.countries if c.alpha_3 != "USA")[:nations]
+    needs = [
+        {"component": c, "technology": t, "priority": rng.randint(1, 3), "programs": rng.randint(0, 3)}
+        for c in COMPONENTS
+        for t in rng.sample(tech_ids, min(40, len(tech_ids)))
+    ]
+    strengths = [
+        {"nation": n, "technology": t, "strength": rng.randint(1, 3)}
+        for n in codes
+        for t in tech_ids
+        if rng.random() < 0.5
+    ]
+    factors = [
+        {"nation": n, "regional_priority": rng.randint(1, 3), "cooperative_potential": rng.randint(1, 3)}
+        for n in codes
+    ]
+    return {"needs": needs, "strengths": strengths, "nation_factors": factors}
+
+
 def synth(
-    agreements: int, seed: int = 1, technologies: int = 300, forums: int = 30
+    agreements: int, seed: int = 1, technologies: int = 300, forums: int = 30, plan_nations: int = 0
 ) -> dict[str, list[dict[str, Any]]]:
-    """Generate the tables; the same seed always gives the same data."""
+    """Generate the tables; the same seed gives the same data (planning tables when plan_nations > 0)."""
     rng = random.Random(seed)
     tech_rows = _technologies(rng, technologies)
     tech_ids = [t["id"] for t in tech_rows]
@@ -188,13 +211,16 @@ def synth(
     ]
     rows += [_agreement(rng, i, tech_ids, forum_ids, frameworks) for i in range(agreements)]
     components = [{"id": c, "name": c} for c in COMPONENTS]
-    return {
+    tables = {
         "components": components,
         "technologies": tech_rows,
         "forums": forum_rows,
         "memberships": member_rows,
         "agreements": rows,
     }
+    if plan_nations:
+        tables |= _planning(random.Random(seed + 1), tech_ids, plan_nations)
+    return tables
 
 
 def write_csv(tables: dict[str, list[dict[str, Any]]], out: Path) -> list[Path]:

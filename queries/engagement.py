@@ -9,8 +9,9 @@ program barely addresses; it cannot rank higher than the formula's own maximum (
 Scales (documented in the README): a priority is normalised by the formula's maximum,
 3/1 x (3 x 3) x 3 = 81; current engagement (the sum of the depth, 1..5, of the active agreements
 with the nation covering the technology or a narrower one) by the largest engagement of any
-nation x technology on that date. Delta = engagement - priority, both on 0..1: below zero is a
-shortfall (priority without engagement), above zero a surplus (engagement without priority).
+foreign nation x technology on that date (the US, party to every agreement, is left out).
+Delta = engagement - priority, both on 0..1: below zero is a shortfall (priority without
+engagement), above zero a surplus (engagement without priority).
 """
 
 from __future__ import annotations
@@ -139,7 +140,7 @@ def delta(
     """Rows of `engagement-delta`: shortfalls (most negative first), then surpluses."""
     data = inputs(graph, as_of)
     held, direct = engagement(graph, as_of)
-    top = max(held.values(), default=0) or 1
+    top = max((v for (n, _), v in held.items() if n != DISCLOSER), default=0) or 1
     cells = _cells(data)
     rows = [_delta_row(c["component"], c["nation"], c["technology"], c["score"], held, top) for c in cells]
     prioritised = {(c["nation"], c["technology"]) for c in cells}

@@ -261,6 +261,41 @@ def filler(rng: random.Random, count: int) -> list[dict[str, str]]:
     return rows
 
 
+PLAN_SRC = "ILLUSTRATIVE planning inputs (not real assessments)"
+
+
+def planning(rng: random.Random) -> dict[str, list[dict[str, str]]]:
+    """Needs of four components, partner strengths and nation factors, for the engagement analyses."""
+    needs = [
+        {
+            "component": c,
+            "technology": t,
+            "priority": str(rng.randint(1, 3)),
+            "programs": str(rng.randint(0, 3)),
+            "source": PLAN_SRC,
+        }
+        for c in ("ARMY", "NAVY", "AF", "DARPA")
+        for t in sorted(rng.sample(sorted(PRIORITIES), 6))
+    ]
+    rated = [*PARTNERS, "CHN", "RUS"]  # two denied nations show how the analyses skip them
+    strengths = [
+        {"nation": n, "technology": t, "strength": str(rng.randint(1, 3)), "source": PLAN_SRC}
+        for n in rated
+        for t in sorted(PRIORITIES)
+        if rng.random() < 0.7
+    ]
+    factors = [
+        {
+            "nation": n,
+            "regional_priority": str(rng.randint(1, 3)),
+            "cooperative_potential": "1" if n in ("CHN", "RUS") else str(rng.randint(1, 3)),
+            "source": PLAN_SRC,
+        }
+        for n in rated
+    ]
+    return {"needs": needs, "strengths": strengths, "nation_factors": factors}
+
+
 def main() -> None:
     """Write the sample tables."""
     rng = random.Random(2026)
@@ -279,7 +314,7 @@ def main() -> None:
     for r in rows:
         if r.get("end") and r["end"] < r["start"]:
             r["end"] = ""
-    write_csv({"technologies": techs, "agreements": rows}, OUT)
+    write_csv({"technologies": techs, "agreements": rows, **planning(random.Random(7))}, OUT)
 
 
 if __name__ == "__main__":

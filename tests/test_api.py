@@ -537,3 +537,24 @@ def test_no_keys_means_loopback_only(tmp_path: Path) -> None:
     sock, note = bind(open_settings.with_(api_keys="a:admin:k"))
     sock.close()
     assert "API keys required" in note
+
+
+def test_engagement_pages_and_heatmap(local: TestClient, loaded: Graph) -> None:
+    from tests.test_engagement import FACTORS, NEEDS, STRENGTHS
+
+    load(loaded, components=[{"id": "NAVY", "name": "Navy"}], technologies=[{"id": "HYP", "name": "Hypersonics"}])
+    load(loaded, needs=NEEDS, strengths=STRENGTHS, nation_factors=FACTORS)
+    try:
+        plan = get(local, f"/engagement?as_of={AS_OF}")
+        assert 'src="/pictures/heatmap.svg?as_of=2025-01-01"' in plan and "shortfall" in plan
+        assert '<a href="/engagement/nations/JPN">JPN</a>' in plan
+        japan = get(local, f"/engagement/nations/Japan?as_of={AS_OF}")
+        assert "Engagement plan: Japan" in japan and "HYP" in japan
+        response = local.get(f"/pictures/heatmap.svg?component=ARMY&as_of={AS_OF}")
+        assert response.headers["content-type"] == "image/svg+xml" and "GBR" in response.text
+        assert local.get(f"/pictures/heatmap.png?as_of={AS_OF}").content[:4] == b"\x89PNG"
+        assert local.get("/pictures/heatmap.gif").status_code == 404
+        ranked = get(local, f"/api/v1/analyses/engagement-priorities?nation=JPN&as_of={AS_OF}")
+        assert [r["rank"] for r in ranked] == [1, 2, 3]
+    finally:
+        world(loaded)

@@ -178,3 +178,23 @@ def test_planning_reingest_replaces_sets_and_changes_nothing_when_identical(worl
     army_only = load(world, needs=[NEEDS[0]])
     assert army_only.counts["needs"] == {"unchanged": 1, "removed": 1}
     assert count(world, "(:Component {id: 'ARMY'})-[:NEEDS]->()") == 1
+
+
+def test_heatmap_has_the_expected_rows_columns_and_marks(world: Graph) -> None:
+    import datetime as dt
+    import io
+
+    from matplotlib.image import imread
+
+    from api.heatmap import grid, heatmap
+
+    g = grid(world, dt.date(2025, 1, 1), None)
+    assert g.technologies == ["AI", "HYP", "QC"]  # by need priority (3, 3, 2), then id
+    assert g.nations == ["GBR", "JPN", "FRA"]  # by regional priority; CHN (denied) left out
+    svg = heatmap(world, dt.date(2025, 1, 1), "ARMY", "svg").decode()
+    for label in ("AI", "QC", "GBR", "JPN", "FRA", "▼", "foreign S&amp;T strength"):
+        assert label in svg, label
+    assert "HYP" not in svg and "CHN" not in svg  # ARMY has no hypersonics need
+    pixels = imread(io.BytesIO(heatmap(world, dt.date(2025, 1, 1), None, "png")))
+    assert pixels.shape[0] > 100 and pixels.shape[1] > 100
+    assert pixels[..., :3].std() > 0.05  # not blank

@@ -39,6 +39,8 @@ def test_second_ingest_changes_nothing(sample: Graph) -> None:
         "collaborations",
         "expiring",
         "partner-centrality",
+        "engagement-priorities",
+        "engagement-delta",
     ],
 )
 def test_each_analysis_has_rows(sample: Graph, name: str) -> None:
@@ -58,3 +60,13 @@ def test_sample_highlights(sample: Graph) -> None:
     assert {"agreement": "SMP-PA-JPN-HYP", "gaps": ["MP-HYPER"]} in [
         {"agreement": r["agreement"], "gaps": r["would_be_gaps"]} for r in expiring
     ]  # type: ignore[index]
+
+
+def test_sample_engagement_plan(sample: Graph) -> None:
+    rows = analysis("engagement-priorities").run(sample, {"as_of": AS_OF})
+    ranked = [r for r in rows if r["note"] is None]  # type: ignore[index]
+    assert ranked[0]["rank"] == 1 and ranked[0]["score"] == max(r["score"] for r in ranked)
+    skipped = {r["nation"] for r in rows if r["note"]}  # type: ignore[index]
+    assert skipped == {"CHN", "RUS"}  # both under an ITAR 126.1 denial in the reference data
+    kinds = {r["kind"] for r in analysis("engagement-delta").run(sample, {"as_of": AS_OF})}  # type: ignore[index]
+    assert kinds == {"shortfall", "surplus"}
