@@ -542,7 +542,11 @@ def test_no_keys_means_loopback_only(tmp_path: Path) -> None:
 def test_engagement_pages_and_heatmap(local: TestClient, loaded: Graph) -> None:
     from tests.test_engagement import FACTORS, NEEDS, STRENGTHS
 
-    load(loaded, components=[{"id": "NAVY", "name": "Navy"}], technologies=[{"id": "HYP", "name": "Hypersonics"}])
+    load(
+        loaded,
+        components=[{"id": "NAVY", "name": "Navy"}],
+        technologies=[{"id": "HYP", "name": "Hypersonics"}],
+    )
     load(loaded, needs=NEEDS, strengths=STRENGTHS, nation_factors=FACTORS)
     try:
         plan = get(local, f"/engagement?as_of={AS_OF}")

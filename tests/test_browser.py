@@ -161,3 +161,11 @@ def test_analysis_page_partner_network_and_docs_stay_local(page: Any) -> None:
     assert drawn_pixels(page.main_frame) > 500
     page.goto("/docs")
     page.wait_for_selector(".opblock", timeout=30_000)
+
+
+def test_engagement_page_shows_the_heatmap(page: Any) -> None:
+    page.goto("/engagement?component=ARMY")
+    page.wait_for_function("document.querySelector('img.heatmap').complete")
+    assert page.evaluate("document.querySelector('img.heatmap').naturalWidth") > 300
+    page.click("table a[href^='/engagement/nations/']")
+    assert page.locator("h1").inner_text().startswith("Engagement plan: ")
