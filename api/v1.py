@@ -116,21 +116,11 @@ DETAIL: dict[str, type[models.Model]] = {
 }
 
 
-def nation_detail(g: Graph, code: str, as_of: str | None) -> dict[str, Any]:
-    """A nation with its partners and its coverage gaps, as the nation page shows it."""
-    from queries.analysis import analysis
-
-    found = entity.detail(g, "nations", code, as_of)
-    found["partners"] = entity.partners(g, found["code"], as_of)
-    found["gaps"] = analysis("coverage-gaps").run(g, {"nation": found["code"], "as_of": as_of})
-    return found
-
-
 def detail_computer(request: Request, kind: str, key: str, as_of: str | None) -> Callable[[], dict[str, Any]]:
     """How to compute one entity as its page and endpoint show it (a nation with partners and gaps)."""
     g = graph_of(request)
     if kind == "nations":
-        return lambda: nation_detail(g, key, as_of)
+        return lambda: entity.nation(g, key, as_of)
     return lambda: entity.detail(g, kind, key, as_of)
 
 

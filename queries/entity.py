@@ -86,6 +86,16 @@ def _by(key: str) -> Callable[[dict[str, Any]], tuple[bool, Any]]:
     return lambda item: (item.get(key) is None, item.get(key))
 
 
+def nation(graph: Graph, code: str, as_of: Any = None) -> dict[str, Any]:
+    """A nation with its partners and its coverage gaps, as its page and endpoint show it."""
+    from queries.analysis import analysis
+
+    found = detail(graph, "nations", code, as_of)
+    found["partners"] = partners(graph, found["code"], as_of)
+    found["gaps"] = analysis("coverage-gaps").run(graph, {"nation": found["code"], "as_of": as_of})
+    return found
+
+
 def partners(graph: Graph, code: str, as_of: Any = None) -> list[dict[str, Any]]:
     """A nation's partners in active agreements, most shared first."""
     return entity_queries()["nation-partners"].run(graph, {"code": code, "as_of": as_of})
