@@ -1,7 +1,7 @@
 // name: agreement-facts
-// purpose: Active agreements with parties, technologies, lead components, the agreements above them, forums and depth.
+// purpose: Active agreements with parties, technologies, lead components, the agreements above them and their forums.
 // params: as_of: date = today
-// returns: id, parties, technologies, components, above, auspices, deliberate_redundancy, depth
+// returns: id, parties, technologies, components, above, auspices, deliberate_redundancy
 MATCH (a:Agreement)
 WHERE coalesce(a.status, 'active') = 'active'
   AND (a.start IS NULL OR a.start <= $as_of)
@@ -12,5 +12,4 @@ RETURN a.id AS id,
        [(a)<-[:LEADS]-(c:Component) | c.id] AS components,
        [(a)-[:UNDER*1..]->(p:Agreement) | p.id] AS above,
        [(a)-[:UNDER*0..]->(:Agreement)-[:UNDER_AUSPICES_OF]->(f:Forum) | f.id] AS auspices,
-       coalesce(a.deliberate_redundancy, false) AS deliberate_redundancy,
-       a.depth AS depth
+       coalesce(a.deliberate_redundancy, false) AS deliberate_redundancy

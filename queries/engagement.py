@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,7 +45,7 @@ class Inputs:
 
 def inputs(graph: Graph, as_of: dt.date) -> Inputs:
     """Needs, strengths, nation factors and the nations under an ITAR 126.1 denial."""
-    strengths = {(r["nation"], r["technology"]): r["strength"] for r in get("strengths").run(graph)}
+    strengths = {(r["nation"], t): value for r in get("strengths").run(graph) for t, value in r["strengths"]}
     factors = {r["nation"]: r for r in get("nation-factors").run(graph)}
     denied = {r["nation"]: r for r in get("denied-nations").run(graph, {"as_of": as_of})}
     return Inputs(get("needs").run(graph), strengths, factors, denied)
@@ -124,7 +125,7 @@ def engagement(graph: Graph, as_of: dt.date) -> tuple[dict[tuple[str, str], int]
     up = lineage(graph)
     out: dict[tuple[str, str], int] = defaultdict(int)
     direct: set[tuple[str, str]] = set()
-    for a in get("agreement-facts").run(graph, {"as_of": as_of}):
+    for a in get("agreement-depths").run(graph, {"as_of": as_of}):
         covered: set[str] = set().union(*(up.get(t, {t}) for t in a["technologies"]))
         depth = a["depth"] or DEFAULT_DEPTH
         for n in a["parties"]:
@@ -138,8 +139,10 @@ def delta(
     graph: Graph, as_of: dt.date, component: str | None, nation: str | None, threshold: int
 ) -> list[Row]:
     """Rows of `engagement-delta`: shortfalls (most negative first), then surpluses."""
-    data = inputs(graph, as_of)
-    held, direct = engagement(graph, as_of)
+    with ThreadPoolExecutor(max_workers=2) as pool:  # the two exports overlap on the engine
+        wanted = pool.submit(inputs, graph, as_of)
+        held, direct = engagement(graph, as_of)
+        data = wanted.result()
     top = max((v for (n, _), v in held.items() if n != DISCLOSER), default=0) or 1
     cells = _cells(data)
     rows = [_delta_row(c["component"], c["nation"], c["technology"], c["score"], held, top) for c in cells]

@@ -1,7 +1,8 @@
 // name: strengths
-// purpose: Foreign S&T strength (1..3) of each nation in each technology.
+// purpose: Foreign S&T strength (1..3) of each rated nation, as [technology, strength] pairs.
 // params: none
-// returns: nation, technology, strength
-MATCH (n:Nation)-[r:STRENGTH_IN]->(t:Technology)
-RETURN n.code AS nation, t.id AS technology, r.strength AS strength
-ORDER BY nation, technology
+// returns: nation, strengths
+MATCH (n:Nation)
+WHERE EXISTS { MATCH (n)-[:STRENGTH_IN]->(:Technology) }
+RETURN n.code AS nation, [(n)-[r:STRENGTH_IN]->(t:Technology) | [t.id, r.strength]] AS strengths
+ORDER BY nation
