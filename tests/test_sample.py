@@ -70,3 +70,26 @@ def test_sample_engagement_plan(sample: Graph) -> None:
     assert skipped == {"CHN", "RUS"}  # both under an ITAR 126.1 denial in the reference data
     kinds = {r["kind"] for r in analysis("engagement-delta").run(sample, {"as_of": AS_OF})}  # type: ignore[index]
     assert kinds == {"shortfall", "surplus"}
+
+
+def test_sample_heatmap_rows_columns_and_pixels(sample: Graph) -> None:
+    import csv
+    import datetime as dt
+    import io
+
+    from matplotlib.image import imread
+
+    from api.heatmap import grid, heatmap
+
+    day = dt.date.fromisoformat(AS_OF)
+    with (SAMPLE_DIR / "needs.csv").open() as fh:
+        needed = {r["technology"] for r in csv.DictReader(fh) if r["component"] == "NAVY"}
+    with (SAMPLE_DIR / "nation_factors.csv").open() as fh:
+        rated = {r["nation"] for r in csv.DictReader(fh)} - {"CHN", "RUS"}  # denied: left out
+    g = grid(sample, day, "NAVY")
+    assert set(g.technologies) == needed and set(g.nations) == rated
+    svg = heatmap(sample, day, "NAVY", "svg").decode()
+    assert all(label in svg for label in [*needed, *rated])  # SVG text stays text
+    assert "CHN" not in svg and "RUS" not in svg
+    pixels = imread(io.BytesIO(heatmap(sample, day, "NAVY", "png")))
+    assert pixels[..., :3].std() > 0.05  # not blank
