@@ -75,8 +75,10 @@ def test_schema_vocabulary_covers_the_design() -> None:
         "Restriction",
         "Exemption",
         "IngestRun",
+        "NationFactors",  # engagement planning (issue 7), beyond DESIGN.md's model
     } == set(schema.labels())
     assert "UNDER_AUSPICES_OF" in schema.relationship_types()
+    assert {"NEEDS", "STRENGTH_IN", "RATES"} <= set(schema.relationship_types())
     with pytest.raises(KeyError):
         schema.label("Nation) DETACH DELETE (x")
 
