@@ -12,6 +12,10 @@ if [ ! -x .venv/bin/python ]; then
 fi
 stamp=".venv/.stkg-installed${extra:+-$extra}"
 want="$(cat pyproject.toml | sha256sum | cut -d' ' -f1)"
+# A current dev install includes everything the plain one needs.
+if [ -z "$extra" ] && [ -f .venv/.stkg-installed-dev ] && [ "$(cat .venv/.stkg-installed-dev)" = "$want" ]; then
+  stamp=".venv/.stkg-installed-dev"
+fi
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   echo "stkg: installing Python packages into .venv (first run takes a few minutes)" >&2
   .venv/bin/python -m pip install --quiet --upgrade pip >&2
