@@ -75,7 +75,21 @@ def _delta(graph: Graph, p: dict[str, Any]) -> Result:
     return delta(graph, p["as_of"], p["component"], p["nation"], p["threshold"])
 
 
+def _collaborations(graph: Graph, p: dict[str, Any]) -> Result:
+    """Grouped in memory from one Cypher export (see queries/collaboration.py)."""
+    from queries.collaboration import collaborations
+
+    return collaborations(graph, p["as_of"], p["nation"], p["technology"], p["component"])
+
+
 COMPOSED = (
+    Analysis(
+        "collaborations",
+        "Who collaborates on what: nations and the technologies of the active agreements they are party to.",
+        parse_decls("as_of: date = today; nation: nation?; technology: technology?; component: component?"),
+        ("nation", "technology", "agreements", "count"),
+        _collaborations,
+    ),
     Analysis(
         "engagement-priorities",
         "Priority of each component x nation x technology by the Strategy's Framework formula, ranked; "
