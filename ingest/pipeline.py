@@ -194,8 +194,8 @@ def _record_run(tx: neo4j.Transaction, summary: Summary, data: Input, started: d
         {
             "id": summary.run_id,
             "path": summary.path,
-            "started": started.isoformat(timespec="seconds"),
-            "finished": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "started": started.isoformat(timespec="milliseconds"),
+            "finished": dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds"),
             "checksums": [f"{n}={c}" for n, c in sorted(data.checksums.items())],
             "counts": json.dumps(summary.counts, sort_keys=True),
             "warnings": summary.warnings,

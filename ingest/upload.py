@@ -9,7 +9,8 @@ from pathlib import Path, PurePosixPath
 
 from graph.connection import Graph
 from graph.errors import ValidationError
-from ingest.pipeline import Summary, ingest_path
+from ingest import reader
+from ingest.pipeline import Summary, ingest_input
 
 #: Upper bound on the unpacked size of a zip, as a multiple of the upload limit (zip bombs).
 EXPANSION = 20
@@ -27,7 +28,9 @@ def ingest_upload(graph: Graph, name: str, content: bytes, limit: int, dry_run: 
             path.write_bytes(content)
         else:
             raise ValidationError([f"{name}:-:-: expected a .zip of CSV files, an .xlsx or a .json file"])
-        return ingest_path(graph, path, dry_run)
+        data = reader.read(path)
+        data.path = Path(f"upload:{name}")  # what the run records, rather than a temporary directory
+        return ingest_input(graph, data, dry_run)
 
 
 def _unzip(name: str, content: bytes, root: Path, budget: int) -> Path:

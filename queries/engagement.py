@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -44,11 +45,22 @@ class Inputs:
 
 
 def inputs(graph: Graph, as_of: dt.date) -> Inputs:
-    """Needs, strengths, nation factors and the nations under an ITAR 126.1 denial."""
-    strengths = {(r["nation"], t): value for r in get("strengths").run(graph) for t, value in r["strengths"]}
-    factors = {r["nation"]: r for r in get("nation-factors").run(graph)}
-    denied = {r["nation"]: r for r in get("denied-nations").run(graph, {"as_of": as_of})}
-    return Inputs(get("needs").run(graph), strengths, factors, denied)
+    """Needs, strengths, nation factors and the nations under an ITAR 126.1 denial (read concurrently)."""
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        needs = pool.submit(get("needs").run, graph)
+        factors = pool.submit(get("nation-factors").run, graph)
+        denied = pool.submit(get("denied-nations").run, graph, {"as_of": as_of})
+        strengths = {
+            (r["nation"], text.rpartition("=")[0]): int(text.rpartition("=")[2])
+            for r in get("strengths").run(graph)
+            for text in r["strengths"]
+        }
+        return Inputs(
+            needs.result(),
+            strengths,
+            {r["nation"]: r for r in factors.result()},
+            {r["nation"]: r for r in denied.result()},
+        )
 
 
 def score(need: Row, factor: Row, strength: int) -> float:
@@ -71,30 +83,34 @@ def priorities(graph: Graph, as_of: dt.date, component: str | None, nation: str 
     return rows + _skipped(data, nation)
 
 
-def _cells(data: Inputs) -> list[Row]:
-    """Every component x nation x technology with a need, factors and a strength (denied nations left out)."""
-    out = []
+def _scored(data: Inputs) -> Iterator[tuple[Row, str, Row, int, float]]:
+    """(need, nation, factors, strength, score) for every cell with all inputs (denied nations left out)."""
     for need in data.needs:
         for code, factor in data.factors.items():
             strength = data.strengths.get((code, need["technology"]))
-            if strength is None or code in data.denied:
-                continue
-            value = score(need, factor, strength)
-            out.append(
-                {
-                    "component": need["component"],
-                    "nation": code,
-                    "technology": need["technology"],
-                    "score": round(value, 3),
-                    "rank": None,
-                    "priority": need["priority"],
-                    "programs": need["programs"],
-                    "regional_priority": factor["regional_priority"],
-                    "cooperative_potential": factor["cooperative_potential"],
-                    "strength": strength,
-                    "note": None,
-                }
-            )
+            if strength is not None and code not in data.denied:
+                yield need, code, factor, strength, score(need, factor, strength)
+
+
+def _cells(data: Inputs) -> list[Row]:
+    """Every component x nation x technology with a need, factors and a strength (denied nations left out)."""
+    out = []
+    for need, code, factor, strength, value in _scored(data):
+        out.append(
+            {
+                "component": need["component"],
+                "nation": code,
+                "technology": need["technology"],
+                "score": round(value, 3),
+                "rank": None,
+                "priority": need["priority"],
+                "programs": need["programs"],
+                "regional_priority": factor["regional_priority"],
+                "cooperative_potential": factor["cooperative_potential"],
+                "strength": strength,
+                "note": None,
+            }
+        )
     return out
 
 
@@ -144,16 +160,16 @@ def delta(
         held, direct = engagement(graph, as_of)
         data = wanted.result()
     top = max((v for (n, _), v in held.items() if n != DISCLOSER), default=0) or 1
-    cells = _cells(data)
-    rows = [_delta_row(c["component"], c["nation"], c["technology"], c["score"], held, top) for c in cells]
-    prioritised = {(c["nation"], c["technology"]) for c in cells}
-    for n, t in held:
-        if (n, t) in direct and (n, t) not in prioritised and n not in data.denied and n != DISCLOSER:
+    cut, rows, prioritised = threshold / 100, [], set()
+    for need, code, _, _, value in _scored(data):
+        prioritised.add((code, need["technology"]))
+        if (component is None or need["component"] == component) and (nation is None or code == nation):
+            rows.append(_delta_row(need["component"], code, need["technology"], value, held, top))
+    for n, t in held:  # engagement no component asked for
+        unasked = (n, t) in direct and (n, t) not in prioritised and n not in data.denied
+        if unasked and n != DISCLOSER and (nation is None or n == nation):
             rows.append(_delta_row(None, n, t, 0.0, held, top))
-    cut = threshold / 100
     rows = [r for r in rows if abs(r["delta"]) >= cut and r["delta"] != 0]
-    rows = [r for r in rows if (component is None or r["component"] in (component, None))]
-    rows = [r for r in rows if nation is None or r["nation"] == nation]
     for r in rows:
         r["kind"] = "shortfall" if r["delta"] < 0 else "surplus"
     return sorted(rows, key=lambda r: (r["delta"], r["component"] or "", r["nation"], r["technology"]))

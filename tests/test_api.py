@@ -419,7 +419,7 @@ def test_xlsx_upload_and_runs(keyed: TestClient, loaded: Graph) -> None:
     done = upload(keyed, "mine.xlsx", buffer.getvalue())
     assert done.status_code == 200 and done.json()["changes"]["technologies"]["created"] == 1
     runs = get(keyed, "/api/v1/runs", "viewer")
-    assert runs[0]["path"].endswith("mine.xlsx")
+    assert runs[0]["path"] == "upload:mine.xlsx"  # newest first
     assert [a["id"] for a in get(keyed, "/api/v1/technologies/XL", "viewer")["ancestors"]] == ["AI"]
     loaded.write("MATCH (t:Technology {id: 'XL'}) DETACH DELETE t")
 
