@@ -16,6 +16,7 @@ import neo4j
 from graph import schema
 from graph.connection import Graph
 from graph.values import plain
+from ingest.state import provenance
 from ingest.validate import Plan, Record
 
 
@@ -28,13 +29,26 @@ class Spec:
     owner_key: str  # record column naming the owner
     target_key: str | None  # record column naming the target technology (None: factors)
     values: tuple[str, ...]
+    rel: str | None  # relationship from owner to technology (None: factors)
 
 
 SPECS = (
-    Spec("needs", schema.COMPONENT.label, "component", "technology", ("priority", "programs")),
-    Spec("strengths", schema.NATION.label, "nation", "technology", ("strength",)),
     Spec(
-        "nation_factors", schema.NATION.label, "nation", None, ("regional_priority", "cooperative_potential")
+        "needs",
+        schema.COMPONENT.label,
+        "component",
+        "technology",
+        ("priority", "programs"),
+        schema.NEEDS.type,
+    ),
+    Spec("strengths", schema.NATION.label, "nation", "technology", ("strength",), schema.STRENGTH_IN.type),
+    Spec(
+        "nation_factors",
+        schema.NATION.label,
+        "nation",
+        None,
+        ("regional_priority", "cooperative_potential"),
+        None,
     ),
 )
 
@@ -48,17 +62,12 @@ class Change:
     counts: Counter[str] = field(default_factory=Counter)
 
 
-def _source(rec: Record) -> str:
-    """Provenance like every other table: the row's source text, then file and row."""
-    return f"{rec['source']} [{rec['_source']}]" if rec.get("source") else str(rec["_source"])
-
-
 def _wanted(spec: Spec, records: list[Record]) -> dict[str, dict[str, dict[str, Any]]]:
     """owner -> target -> values (with source) from the validated records."""
     out: dict[str, dict[str, dict[str, Any]]] = {}
     for rec in records:
         target = rec[spec.target_key] if spec.target_key else rec[spec.owner_key]
-        values = {v: rec[v] for v in spec.values} | {"source": _source(rec)}
+        values = {v: rec[v] for v in spec.values} | {"source": provenance(rec)}
         out.setdefault(rec[spec.owner_key], {})[target] = values
     return out
 
@@ -72,11 +81,10 @@ def _held(graph: Graph, spec: Spec, owners: list[str]) -> dict[str, dict[str, di
             f"RETURN r.nation AS owner, r.nation AS target, {{{keys}}} AS v"
         )
     else:
-        rel = schema.NEEDS.type if spec.table == "needs" else schema.STRENGTH_IN.type
         key = schema.NODES[spec.owner_label].key
         cypher = (
-            f"MATCH (o:{spec.owner_label})-[r:{rel}]->(t:{schema.TECHNOLOGY.label}) WHERE o.{key} IN $owners "
-            f"RETURN o.{key} AS owner, t.id AS target, {{{keys}}} AS v"
+            f"MATCH (o:{spec.owner_label})-[r:{spec.rel}]->(t:{schema.TECHNOLOGY.label}) "
+            f"WHERE o.{key} IN $owners RETURN o.{key} AS owner, t.id AS target, {{{keys}}} AS v"
         )
     out: dict[str, dict[str, dict[str, Any]]] = {}
     for row in graph.read(cypher, {"owners": owners}):
@@ -132,8 +140,7 @@ def write(tx: neo4j.Transaction, found: list[Change], run_id: str) -> None:
 
 def _write_links(tx: neo4j.Transaction, spec: Spec, owners: list[str], rows: list[dict[str, Any]]) -> None:
     """Replace NEEDS or STRENGTH_IN relationships of the given owners."""
-    rel = schema.NEEDS.type if spec.table == "needs" else schema.STRENGTH_IN.type
-    key = schema.NODES[spec.owner_label].key
+    rel, key = spec.rel, schema.NODES[spec.owner_label].key
     owner = f"(o:{spec.owner_label} {{{key}: row.owner}})"
     tx.run(
         f"MATCH (o:{spec.owner_label})-[r:{rel}]->() WHERE o.{key} IN $owners DELETE r", owners=owners

@@ -32,7 +32,7 @@ def _listed(value: Any) -> list[str]:
     return list(value) if isinstance(value, list) else [value]
 
 
-def _source(rec: Record) -> str:
+def provenance(rec: Record) -> str:
     """Provenance: the row's own source text, then the file and row it came from."""
     return f"{rec['source']} [{rec['_source']}]" if rec.get("source") else str(rec["_source"])
 
@@ -60,7 +60,7 @@ def desired(plan: Plan, columns: dict[str, set[str]]) -> dict[str, dict[str, Nod
     for spec in NODE_TABLES:
         for rec in plan.records.get(spec.table, []):
             props = {p: rec.get(p) for p in spec.props} | {spec.key: rec[spec.key]}
-            props["source"] = _source(rec)
+            props["source"] = provenance(rec)
             state = NodeState(props)
             for owned in spec.owned:
                 if owned.column in columns.get(spec.table, set()):
@@ -91,7 +91,7 @@ def _fold(
         state = owners.setdefault(rec[owner_col], NodeState(None))
         rels = state.rels.setdefault(owned, {})
         props = {p: rec.get(p) for p in owned.props}
-        rels[rec["nation"]] = {**rels.get(rec["nation"], {}), **props, "source": _source(rec)}
+        rels[rec["nation"]] = {**rels.get(rec["nation"], {}), **props, "source": provenance(rec)}
 
 
 #: Above this many owners, read the whole label once instead of looking each key up.
