@@ -13,24 +13,9 @@ from typing import Any
 
 from graph.connection import Graph
 from queries.catalog import get
+from queries.taxonomy import lineage
 
 Row = dict[str, Any]
-
-
-def lineage(graph: Graph) -> dict[str, frozenset[str]]:
-    """Each technology with itself and all its ancestors through BROADER."""
-    parents = {r["id"]: r["broader"] for r in get("taxonomy").run(graph)}
-    memo: dict[str, frozenset[str]] = {}
-
-    def up(tid: str, seen: frozenset[str] = frozenset()) -> frozenset[str]:
-        if tid not in memo:
-            above = [up(p, seen | {tid}) for p in parents.get(tid, []) if p not in seen]
-            memo[tid] = frozenset({tid}).union(*above)
-        return memo[tid]
-
-    for tid in parents:
-        up(tid)
-    return memo
 
 
 def duplicates(graph: Graph, as_of: dt.date) -> list[Row]:

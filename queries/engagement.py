@@ -26,7 +26,7 @@ from typing import Any
 from graph.connection import Graph
 from queries.catalog import get
 from queries.disclosure import DISCLOSER
-from queries.duplication import lineage
+from queries.taxonomy import lineage
 
 Row = dict[str, Any]
 #: The largest value the formula can take: priority 3 over programs 1, 3 x 3, strength 3.
@@ -151,14 +151,33 @@ def engagement(graph: Graph, as_of: dt.date) -> tuple[dict[tuple[str, str], int]
     return dict(out), direct
 
 
+@dataclass(frozen=True)
+class Snapshot:
+    """The Framework's inputs and current engagement, read together."""
+
+    data: Inputs
+    held: dict[tuple[str, str], int]
+    direct: set[tuple[str, str]]
+
+
+def snapshot(graph: Graph, as_of: dt.date) -> Snapshot:
+    """Read the inputs and current engagement once (the two exports overlap on the engine)."""
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        wanted = pool.submit(inputs, graph, as_of)
+        held, direct = engagement(graph, as_of)
+        return Snapshot(wanted.result(), held, direct)
+
+
 def delta(
     graph: Graph, as_of: dt.date, component: str | None, nation: str | None, threshold: int
 ) -> list[Row]:
     """Rows of `engagement-delta`: shortfalls (most negative first), then surpluses."""
-    with ThreadPoolExecutor(max_workers=2) as pool:  # the two exports overlap on the engine
-        wanted = pool.submit(inputs, graph, as_of)
-        held, direct = engagement(graph, as_of)
-        data = wanted.result()
+    return delta_rows(snapshot(graph, as_of), component, nation, threshold)
+
+
+def delta_rows(read: Snapshot, component: str | None, nation: str | None, threshold: int) -> list[Row]:
+    """The delta of every cell over the threshold, from inputs already read."""
+    data, held, direct = read.data, read.held, read.direct
     top = max((v for (n, _), v in held.items() if n != DISCLOSER), default=0) or 1
     cut, rows, prioritised = threshold / 100, [], set()
     for need, code, _, _, value in _scored(data):

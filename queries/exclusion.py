@@ -13,7 +13,7 @@ from typing import Any
 
 from graph.connection import Graph
 from queries.catalog import get
-from queries.duplication import lineage
+from queries.taxonomy import lineage
 
 Row = dict[str, Any]
 
