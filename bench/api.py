@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import re
 import signal
 import statistics
@@ -20,6 +19,8 @@ import tempfile
 import time
 from pathlib import Path
 from urllib.parse import urlparse
+
+from bench.process import clean_env
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET_P95_MS = {"entity": 100, "page": 100, "analysis": 500}
@@ -50,9 +51,7 @@ REQUESTS = {
 
 def start_server(data_dir: Path, cache: bool) -> tuple[subprocess.Popen[str], str]:
     """`stkg serve --port 0` on its own data directory (it loads the sample when empty)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("STKG_")} | {
-        "STKG_DATA_DIR": str(data_dir)
-    }
+    env = clean_env(data_dir)
     if not cache:
         env["STKG_CACHE_SECONDS"] = "0"
     proc = subprocess.Popen(

@@ -6,7 +6,6 @@ Run: .venv/bin/python -m bench.startup   (prints JSON; targets: cold < 3 s, warm
 from __future__ import annotations
 
 import json
-import os
 import statistics
 import subprocess
 import sys
@@ -14,14 +13,14 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench.process import clean_env
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def cold_start(data_dir: Path) -> tuple[float, float]:
     """Seconds until a new process prints its first query result, and until it has exited."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("STKG_")} | {
-        "STKG_DATA_DIR": str(data_dir)
-    }
+    env = clean_env(data_dir)
     started = time.perf_counter()
     proc = subprocess.Popen(
         [sys.executable, "-m", "api.cli", "cypher", "RETURN 1 AS x", "--format", "json"],
@@ -60,9 +59,7 @@ HOLDER = "from graph.connection import connect; import sys, time; connect(); pri
 
 def attached_starts(data_dir: Path, runs: int = 3) -> list[float]:
     """Cold start of a CLI process when another process already runs the engine (it attaches)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("STKG_")} | {
-        "STKG_DATA_DIR": str(data_dir)
-    }
+    env = clean_env(data_dir)
     holder = subprocess.Popen(
         [sys.executable, "-c", HOLDER],
         cwd=ROOT,
