@@ -30,8 +30,8 @@ _STRINGS_AND_COMMENTS = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|`[^`
 
 
 def without_literals(cypher: str) -> str:
-    """The query text with strings, quoted names and comments blanked, for lexical checks."""
-    return _STRINGS_AND_COMMENTS.sub(" ", cypher)
+    """The query text with strings, quoted names and comments blanked (same length), for lexical checks."""
+    return _STRINGS_AND_COMMENTS.sub(lambda m: " " * len(m.group()), cypher)
 
 
 def writes(cypher: str) -> bool:
@@ -59,7 +59,7 @@ class Graph:
             tx = s.begin_transaction(timeout=self.settings.query_timeout)
             try:
                 result = _run(tx, cypher, params)
-                rows = [r.data() for r in result]
+                rows = [dict(r.items()) for r in result]  # raw values: graph.values.plain converts
                 if result.consume().counters.contains_updates:
                     raise ReadOnlyError("the query tried to write; it was rolled back")
                 return rows
