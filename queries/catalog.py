@@ -20,6 +20,10 @@ _HEADER = re.compile(r"^//\s*(name|purpose|params|returns):\s*(.*)$")
 #: List fields that are paths, whose order is the answer; every other list field is sorted.
 ORDERED = frozenset({"chain"})
 _TOKEN = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
+_RETURN = re.compile(r"\bRETURN\b", re.IGNORECASE)
+_UNION = re.compile(r"\bUNION\b", re.IGNORECASE)
+#: The one column of a packed query: every row as a list, in the order of the header's `returns`.
+PACKED = "stkg_rows"
 
 
 @dataclass(frozen=True)
@@ -32,6 +36,7 @@ class Query:
     returns: tuple[str, ...]
     text: str
     path: Path
+    packed: str | None = None
 
     def bind(self, raw: dict[str, Any]) -> dict[str, Any]:
         """Typed parameters from caller values."""
@@ -39,19 +44,30 @@ class Query:
 
     def run(self, graph: Graph, raw: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         """Run in a read-only transaction; list fields come back sorted."""
-        rows = graph.read(self.text, self.bind(raw or {}))
-        return [{k: plain(v) if k in ORDERED else _sorted(plain(v)) for k, v in row.items()} for row in rows]
+        rows = self._rows(graph, self.bind(raw or {}))
+        return [{k: _field(k, v) for k, v in row.items()} for row in rows]
+
+    def _rows(self, graph: Graph, params: dict[str, Any]) -> list[dict[str, Any]]:
+        """Rows by name; a packed query brings them all in one Bolt record (ArcadeDB sends one per read)."""
+        if self.packed is None:
+            return graph.read(self.text, params)
+        [packed] = graph.read(self.packed, params)
+        return [dict(zip(self.returns, values, strict=True)) for values in packed[PACKED]]
 
     def frame(self, graph: Graph, raw: dict[str, Any] | None = None) -> pd.DataFrame:
         """The result as a DataFrame with exactly the documented columns."""
         return pd.DataFrame(self.run(graph, raw), columns=list(self.returns))
 
 
-def _sorted(value: Any) -> Any:
-    """Sort lists of scalars so answers are stable whatever order the engine used."""
-    if isinstance(value, list) and all(isinstance(v, str | int | float) for v in value):
-        return sorted(value)
+def _field(name: str, value: Any) -> Any:
+    """A plain value; lists of scalars sorted so answers are stable whatever order the engine used."""
+    value = plain(value)
+    if type(value) is list and name not in ORDERED and all(type(v) in _SORTABLE for v in value):
+        value.sort()
     return value
+
+
+_SORTABLE = frozenset({str, int, float, bool})
 
 
 def parse(path: Path) -> Query:
@@ -74,7 +90,23 @@ def parse(path: Path) -> Query:
             f"{path.name}: declared parameters {sorted(declared)} but the query uses {sorted(used)}"
         )
     returns = tuple(c.strip() for c in header["returns"].split(",") if c.strip())
-    return Query(header["name"], header["purpose"], params, returns, text, path)
+    return Query(header["name"], header["purpose"], params, returns, text, path, pack(text, returns))
+
+
+def pack(text: str, returns: tuple[str, ...]) -> str | None:
+    """The query with its final RETURN turned into WITH and one collected row; None when it cannot be.
+
+    ArcadeDB flushes every Bolt record on its own, so 20,000 rows cost the driver 20,000 socket reads
+    (0.6 s); one record holding them all costs 40 ms. Same rows, same order: WITH keeps DISTINCT,
+    ORDER BY, SKIP and LIMIT, and collect() keeps the order it is fed.
+    """
+    bare = without_literals(text)
+    found = list(_RETURN.finditer(bare))
+    if not found or _UNION.search(bare) or not returns:
+        return None
+    at = found[-1]
+    columns = ", ".join(returns)
+    return f"{text[: at.start()]}WITH{text[at.end() :].rstrip()}\nRETURN collect([{columns}]) AS {PACKED}"
 
 
 ENTITY_DIR = QUERY_DIR / "entity"
