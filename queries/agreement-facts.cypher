@@ -1,15 +1,14 @@
 // name: agreement-facts
-// purpose: Active agreements with parties, technologies, lead components, the agreements above them and their forums.
+// purpose: Active agreements of three or more parties, with their parties, technologies and the forums they work under.
 // params: as_of: date = today
-// returns: id, parties, technologies, components, above, auspices, deliberate_redundancy
+// returns: id, parties, technologies, auspices
 MATCH (a:Agreement)
 WHERE coalesce(a.status, 'active') = 'active'
   AND (a.start IS NULL OR a.start <= $as_of)
   AND (a.end IS NULL OR a.end >= $as_of)
+WITH a, [(a)<-[:PARTY_TO]-(n:Nation) | n.code] AS parties
+WHERE size(parties) >= 3
 RETURN a.id AS id,
-       [(a)<-[:PARTY_TO]-(n:Nation) | n.code] AS parties,
+       parties,
        [(a)-[:COVERS]->(t:Technology) | t.id] AS technologies,
-       [(a)<-[:LEADS]-(c:Component) | c.id] AS components,
-       [(a)-[:UNDER*1..]->(p:Agreement) | p.id] AS above,
-       [(a)-[:UNDER*0..]->(:Agreement)-[:UNDER_AUSPICES_OF]->(f:Forum) | f.id] AS auspices,
-       coalesce(a.deliberate_redundancy, false) AS deliberate_redundancy
+       [(a)-[:UNDER*0..]->(:Agreement)-[:UNDER_AUSPICES_OF]->(f:Forum) | f.id] AS auspices

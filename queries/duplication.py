@@ -1,95 +1,103 @@
-"""Duplicated agreements: Cypher exports the active agreements once, an index finds the pairs.
+"""Duplicated agreements: Cypher exports the active agreements once, set indexes find the pairs.
 
 Pairing every agreement with every other on a common technology grows with the square of the
 portfolio (ArcadeDB gave up at 20k agreements). A pair needs nested party sets, so the smaller
-side's rarest party is a party of the other: candidates come from a (technology, party) index.
+side's parties are all parties of the other: candidates are the agreements holding the smaller
+side's rarest party on a related technology, intersected with the holders of each other party.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter, defaultdict
+from collections import defaultdict
 from typing import Any
 
 from graph.connection import Graph
+from queries import collector
 from queries.catalog import get
 from queries.taxonomy import lineage
 
 Row = dict[str, Any]
+Lineage = dict[str, frozenset[str]]  # each technology with itself and all its ancestors
+_NONE: frozenset[int] = frozenset()
 
 
 def duplicates(graph: Graph, as_of: dt.date) -> list[Row]:
     """Rows of the `duplicates` analysis (DESIGN.md), ordered by agreement_a, agreement_b."""
-    rows = get("agreement-facts").run(graph, {"as_of": as_of})
-    facts = [_Fact(r) for r in rows if not r["deliberate_redundancy"]]
+    rows = get("duplicate-facts").run(graph, {"as_of": as_of})
     up = lineage(graph)
-    pairs = sorted((facts[i].id, facts[j].id, i, j) for i, j in _pairs(facts, up))
-    return [_row(facts[i], facts[j], up) for _, _, i, j in pairs]
+    with collector.paused():
+        facts = sorted((_Fact(r, up) for r in rows), key=lambda f: f.id)
+        return [_row(facts[i], facts[j]) for i, j in sorted(_pairs(facts, up))]
 
 
 class _Fact:
-    """One active agreement with its lists as sets, built once."""
+    """One active agreement with its lists as sets and its answer fields sorted, built once."""
 
-    __slots__ = ("id", "parties", "technologies", "components", "above")
+    __slots__ = ("id", "parties", "technologies", "lineage", "above", "party_list", "leads", "lead_list")
 
-    def __init__(self, row: Row) -> None:
+    def __init__(self, row: Row, up: Lineage) -> None:
         self.id: str = row["id"]
         self.parties = frozenset(row["parties"])
         self.technologies = frozenset(row["technologies"])
-        self.components = frozenset(row["components"])
+        self.lineage = [(t, up.get(t, frozenset({t}))) for t in self.technologies]  # each with its ancestors
         self.above = frozenset(row["above"])
+        self.party_list = sorted(self.parties)
+        self.leads = frozenset(row["components"])
+        self.lead_list = sorted(self.leads)
 
 
-def _pairs(facts: list[_Fact], up: dict[str, frozenset[str]]) -> set[tuple[int, int]]:
-    """Index pairs (i, j), ids ordered, with nested parties, related technologies, neither under the other."""
-    freq = Counter(p for f in facts for p in f.parties)
-    exact: dict[tuple[str, str], list[int]] = defaultdict(list)  # (technology, party) -> agreements on it
-    below: dict[tuple[str, str], list[int]] = defaultdict(list)  # (ancestor, party) -> agreements under it
+def _pairs(facts: list[_Fact], up: Lineage) -> set[tuple[int, int]]:
+    """Index pairs (i < j, so ids ordered) with nested parties, related technologies, neither under the other."""
+    holders: dict[str, set[int]] = defaultdict(set)  # party -> agreements it is party to
+    exact: dict[tuple[str, str], set[int]] = defaultdict(set)  # (technology, party) -> agreements on it
+    below: dict[tuple[str, str], set[int]] = defaultdict(set)  # (ancestor, party) -> agreements under it
     for i, f in enumerate(facts):
         for p in f.parties:
+            holders[p].add(i)
             for t in f.technologies:
-                exact[(t, p)].append(i)
-                for u in up.get(t, {t}):
-                    below[(u, p)].append(i)
+                exact[(t, p)].add(i)
+                for u in up.get(t, (t,)):
+                    below[(u, p)].add(i)
     found: set[tuple[int, int]] = set()
     for i, f in enumerate(facts):
         if not f.parties:
             continue
-        key = min(f.parties, key=lambda p: (freq[p], p))
-        for j in _candidates(f, key, exact, below, up):
-            other = facts[j]
-            if j != i and f.parties <= other.parties and other.id not in f.above and f.id not in other.above:
-                found.add((i, j) if f.id < other.id else (j, i))
-    return found
+        key, *rest = sorted(f.parties, key=lambda p: (len(holders[p]), p))
+        candidates: set[int] = set()
+        for t in f.technologies:
+            for u in up.get(t, (t,)):
+                candidates |= exact.get((u, key), _NONE)
+            candidates |= below.get((t, key), _NONE)
+        for p in rest:
+            candidates &= holders[p]
+        candidates.discard(i)
+        found.update((i, j) if i < j else (j, i) for j in candidates)
+    return found - _under(facts)
 
 
-def _candidates(
-    f: _Fact,
-    key: str,
-    exact: dict[tuple[str, str], list[int]],
-    below: dict[tuple[str, str], list[int]],
-    up: dict[str, frozenset[str]],
-) -> set[int]:
-    """Agreements with party `key` on one of f's technologies, an ancestor of one, or a descendant."""
-    out: set[int] = set()
-    for t in f.technologies:
-        for u in up.get(t, {t}):
-            out.update(exact.get((u, key), ()))
-        out.update(below.get((t, key), ()))
-    return out
-
-
-def _row(a: _Fact, b: _Fact, up: dict[str, frozenset[str]]) -> Row:
-    """One pair as the design's row: the narrower technology of each overlapping pair."""
-    ta, tb = a.technologies, b.technologies
-    narrower = {t for t in ta if not up.get(t, {t}).isdisjoint(tb)} | {
-        t for t in tb if not up.get(t, {t}).isdisjoint(ta)
+def _under(facts: list[_Fact]) -> set[tuple[int, int]]:
+    """Index pairs where one agreement is UNDER the other (a PA and its framework are not duplicates)."""
+    index = {f.id: i for i, f in enumerate(facts)}
+    return {
+        (min(i, index[a]), max(i, index[a])) for i, f in enumerate(facts) for a in f.above if a in index
     }
+
+
+def _narrower(a: _Fact, b: _Fact) -> list[str]:
+    """The overlapping technologies: those of either side that are, or lie under, one of the other's."""
+    found = {t for t, above in a.lineage if not above.isdisjoint(b.technologies)}
+    found.update(t for t, above in b.lineage if not above.isdisjoint(a.technologies))
+    return sorted(found)
+
+
+def _row(a: _Fact, b: _Fact) -> Row:
+    """One pair as the design's row; nested parties make the common ones the smaller side's."""
     return {
         "agreement_a": a.id,
         "agreement_b": b.id,
-        "parties": sorted(a.parties & b.parties),
-        "technologies": sorted(narrower),
-        "components": sorted(a.components | b.components),
-        "cross_component": bool(a.components and b.components and a.components != b.components),
+        "parties": a.party_list if len(a.parties) <= len(b.parties) else b.party_list,
+        "technologies": _narrower(a, b),
+        "components": a.lead_list if b.leads <= a.leads else sorted(a.leads | b.leads),
+        "cross_component": bool(a.leads and b.leads and a.leads != b.leads),
     }
