@@ -48,7 +48,7 @@ class _Fact:
 
 
 def _pairs(facts: list[_Fact], up: Lineage) -> set[tuple[int, int]]:
-    """Index pairs (i < j, so ids ordered) with nested parties, related technologies, neither under the other."""
+    """Index pairs (i < j: ids ordered) with nested parties, related technologies, neither under the other."""
     holders: dict[str, set[int]] = defaultdict(set)  # party -> agreements it is party to
     exact: dict[tuple[str, str], set[int]] = defaultdict(set)  # (technology, party) -> agreements on it
     below: dict[tuple[str, str], set[int]] = defaultdict(set)  # (ancestor, party) -> agreements under it
@@ -79,9 +79,7 @@ def _pairs(facts: list[_Fact], up: Lineage) -> set[tuple[int, int]]:
 def _under(facts: list[_Fact]) -> set[tuple[int, int]]:
     """Index pairs where one agreement is UNDER the other (a PA and its framework are not duplicates)."""
     index = {f.id: i for i, f in enumerate(facts)}
-    return {
-        (min(i, index[a]), max(i, index[a])) for i, f in enumerate(facts) for a in f.above if a in index
-    }
+    return {(min(i, index[a]), max(i, index[a])) for i, f in enumerate(facts) for a in f.above if a in index}
 
 
 def _narrower(a: _Fact, b: _Fact) -> list[str]:

@@ -124,6 +124,39 @@ def test_duplicates(graph: Graph) -> None:
     ]
 
 
+def test_duplicates_need_nested_parties_and_report_each_pair_once(graph: Graph) -> None:
+    """Equal party sets find each other from both sides; the smaller side may have the larger id."""
+    load(
+        graph,
+        technologies=TECHS,
+        components=COMPONENTS,
+        agreements=[
+            agreement("A9", "USA;GBR;FRA", "NLP", lead_component="ARMY"),
+            agreement("B1", "USA;GBR", "ML", lead_component="NAVY"),
+            agreement("B2", "USA;GBR", "ML;QC"),
+            agreement("C1", "USA;GBR;JPN", "NLP"),  # not nested with A9: not reported
+            agreement("D1", "GBR;FRA", "AI"),  # not nested with B1, B2 or C1
+            agreement("E1", "GBR;USA", "QC"),  # nested in most, but only B2 also covers QC
+            agreement("F1", "FRA;JPN", "NLP"),  # shares its rarest party (JPN) with C1, but not FRA
+        ],
+    )
+    rows = run(graph, "duplicates")
+    got = [(r["agreement_a"], r["agreement_b"], r["parties"], r["technologies"]) for r in rows]
+    assert got == [
+        ("A9", "B1", ["GBR", "USA"], ["NLP"]),
+        ("A9", "B2", ["GBR", "USA"], ["NLP"]),
+        ("A9", "D1", ["FRA", "GBR"], ["NLP"]),
+        ("B1", "B2", ["GBR", "USA"], ["ML"]),
+        ("B1", "C1", ["GBR", "USA"], ["NLP"]),
+        ("B2", "C1", ["GBR", "USA"], ["NLP"]),
+        ("B2", "E1", ["GBR", "USA"], ["QC"]),
+    ]
+    leads = {(r["agreement_a"], r["agreement_b"]): (r["components"], r["cross_component"]) for r in rows}
+    assert leads[("A9", "B1")] == (["ARMY", "NAVY"], True)
+    assert leads[("A9", "B2")] == (["ARMY"], False)
+    assert leads[("B2", "C1")] == ([], False)
+
+
 # ---------------------------------------------------------------- exclusionary-consortia
 def test_exclusionary_consortia(graph: Graph) -> None:
     forums = [
