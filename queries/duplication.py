@@ -19,22 +19,24 @@ from queries.taxonomy import lineage
 
 Row = dict[str, Any]
 Lineage = dict[str, frozenset[str]]  # each technology with itself and all its ancestors
+Index = dict[tuple[str, str], set[int]]
 _NONE: frozenset[int] = frozenset()
 
 
 def duplicates(graph: Graph, as_of: dt.date) -> list[Row]:
-    """Rows of the `duplicates` analysis (DESIGN.md), ordered by agreement_a, agreement_b."""
+    """Rows of `duplicates` (DESIGN.md) by agreement_a, agreement_b; rows share their (read-only) lists."""
     rows = get("duplicate-facts").run(graph, {"as_of": as_of})
     up = lineage(graph)
     with collector.paused():
         facts = sorted((_Fact(r, up) for r in rows), key=lambda f: f.id)
-        return [_row(facts[i], facts[j]) for i, j in sorted(_pairs(facts, up))]
+        leads = _Leads()
+        return [_row(facts[i], facts[j], leads) for i, j in sorted(_pairs(facts))]
 
 
 class _Fact:
     """One active agreement with its lists as sets and its answer fields sorted, built once."""
 
-    __slots__ = ("id", "parties", "technologies", "lineage", "above", "party_list", "leads", "lead_list")
+    __slots__ = ("id", "parties", "technologies", "lineage", "above", "party_list", "leads")
 
     def __init__(self, row: Row, up: Lineage) -> None:
         self.id: str = row["id"]
@@ -44,29 +46,24 @@ class _Fact:
         self.above = frozenset(row["above"])
         self.party_list = sorted(self.parties)
         self.leads = frozenset(row["components"])
-        self.lead_list = sorted(self.leads)
 
 
-def _pairs(facts: list[_Fact], up: Lineage) -> set[tuple[int, int]]:
+def _pairs(facts: list[_Fact]) -> set[tuple[int, int]]:
     """Index pairs (i < j: ids ordered) with nested parties, related technologies, neither under the other."""
     holders: dict[str, set[int]] = defaultdict(set)  # party -> agreements it is party to
-    exact: dict[tuple[str, str], set[int]] = defaultdict(set)  # (technology, party) -> agreements on it
-    below: dict[tuple[str, str], set[int]] = defaultdict(set)  # (ancestor, party) -> agreements under it
     for i, f in enumerate(facts):
         for p in f.parties:
             holders[p].add(i)
-            for t in f.technologies:
-                exact[(t, p)].add(i)
-                for u in up.get(t, (t,)):
-                    below[(u, p)].add(i)
+    order = [sorted(f.parties, key=lambda p: (len(holders[p]), p)) for f in facts]  # rarest party first
+    exact, below = _by_technology(facts, {o[0] for o in order if o})
     found: set[tuple[int, int]] = set()
     for i, f in enumerate(facts):
-        if not f.parties:
+        if not order[i]:
             continue
-        key, *rest = sorted(f.parties, key=lambda p: (len(holders[p]), p))
+        key, *rest = order[i]
         candidates: set[int] = set()
-        for t in f.technologies:
-            for u in up.get(t, (t,)):
+        for t, above in f.lineage:
+            for u in above:
                 candidates |= exact.get((u, key), _NONE)
             candidates |= below.get((t, key), _NONE)
         for p in rest:
@@ -74,6 +71,19 @@ def _pairs(facts: list[_Fact], up: Lineage) -> set[tuple[int, int]]:
         candidates.discard(i)
         found.update((i, j) if i < j else (j, i) for j in candidates)
     return found - _under(facts)
+
+
+def _by_technology(facts: list[_Fact], keys: set[str]) -> tuple[Index, Index]:
+    """(technology, party) -> agreements on it, (ancestor, party) -> agreements under it; key parties only."""
+    exact: Index = defaultdict(set)
+    below: Index = defaultdict(set)
+    for i, f in enumerate(facts):
+        for p in f.parties & keys:
+            for t, above in f.lineage:
+                exact[(t, p)].add(i)
+                for u in above:
+                    below[(u, p)].add(i)
+    return exact, below
 
 
 def _under(facts: list[_Fact]) -> set[tuple[int, int]]:
@@ -89,13 +99,23 @@ def _narrower(a: _Fact, b: _Fact) -> list[str]:
     return sorted(found)
 
 
-def _row(a: _Fact, b: _Fact) -> Row:
+class _Leads(dict[tuple[frozenset[str], frozenset[str]], tuple[list[str], bool]]):
+    """Lead components of a pair and whether they differ, memoised: a portfolio has few lead sets."""
+
+    def __missing__(self, key: tuple[frozenset[str], frozenset[str]]) -> tuple[list[str], bool]:
+        a, b = key
+        found = self[key] = (sorted(a | b), bool(a and b and a != b))
+        return found
+
+
+def _row(a: _Fact, b: _Fact, leads: _Leads) -> Row:
     """One pair as the design's row; nested parties make the common ones the smaller side's."""
+    components, cross = leads[(a.leads, b.leads)]
     return {
         "agreement_a": a.id,
         "agreement_b": b.id,
         "parties": a.party_list if len(a.parties) <= len(b.parties) else b.party_list,
         "technologies": _narrower(a, b),
-        "components": a.lead_list if b.leads <= a.leads else sorted(a.leads | b.leads),
-        "cross_component": bool(a.leads and b.leads and a.leads != b.leads),
+        "components": components,
+        "cross_component": cross,
     }
