@@ -284,7 +284,11 @@ def test_expiring(graph: Graph) -> None:
             agreement("E3", "USA;FRA", "QC", end="2025-12-31"),  # outside the window
             agreement("E4", "USA;FRA", "QC", end="2024-12-31"),  # already expired
             agreement("E5", "USA;FRA", "QC", end="2025-04-01"),
-            agreement("E6", "USA;FRA", "QC"),  # open-ended
+            agreement("E6", "USA;FRA", "QC"),  # open-ended: QC is covered through the whole window
+            agreement("E9", "USA;GBR", "SPACE", end="2025-03-01"),
+            agreement("E10", "USA;GBR", "SPACE", start="2024-01-01", end="2025-02-15"),  # gone before E9 ends
+            agreement("E11", "USA;GBR", "DE", end="2025-03-01"),
+            agreement("E12", "USA;GBR", "DE", start="2025-06-01"),  # starts inside the window, too late
         ],
     )
     rows = run(graph, "expiring", within_days="180")
@@ -300,7 +304,10 @@ def test_expiring(graph: Graph) -> None:
         for r in rows
     ] == [
         ("E2", "2025-02-01", 31, ["JPN", "USA"], ["AI"], []),
+        ("E10", "2025-02-15", 45, ["GBR", "USA"], ["SPACE"], []),
         ("E1", "2025-03-01", 59, ["GBR", "USA"], ["ML"], ["AI", "ML"]),
+        ("E11", "2025-03-01", 59, ["GBR", "USA"], ["DE"], ["DE"]),
+        ("E9", "2025-03-01", 59, ["GBR", "USA"], ["SPACE"], ["SPACE"]),
         ("E5", "2025-04-01", 90, ["FRA", "USA"], ["QC"], []),
     ]
     assert [r["agreement"] for r in run(graph, "expiring", within_days="40")] == ["E2"]
