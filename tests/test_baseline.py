@@ -11,6 +11,12 @@ def test_every_analysis_matches_the_plain_python_baseline_on_a_synthetic_portfol
     load_reference(graph)
     result = measure(graph, 600, repeat=1)
     compared = {n: a for n, a in result["analyses"].items() if "rows_match_baseline" in a}
-    assert set(compared) == {"coverage-gaps", "collaborations", "duplicates", "exclusionary-consortia", "expiring"}
+    assert set(compared) == {
+        "coverage-gaps",
+        "collaborations",
+        "duplicates",
+        "exclusionary-consortia",
+        "expiring",
+    }
     assert {n: a["rows_match_baseline"] for n, a in compared.items()} == dict.fromkeys(compared, True)
     assert sum(a["rows"] for a in compared.values()) > 100  # a comparison of empty answers proves nothing
