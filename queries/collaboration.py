@@ -23,7 +23,7 @@ def collaborations(
     """Rows of `collaborations`: nation x technology (as the agreements name it) with their agreements."""
     up = lineage(graph) if technology else {}
     found: dict[tuple[str, str], set[str]] = defaultdict(set)
-    for a in get("agreement-links").run(graph, {"as_of": as_of}):
+    for a in get("agreement-links").records(graph, {"as_of": as_of}):
         if component is not None and component not in a["components"]:
             continue
         techs = [t for t in a["technologies"] if technology is None or technology in up.get(t, {t})]

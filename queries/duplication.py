@@ -25,7 +25,7 @@ _NONE: frozenset[int] = frozenset()
 
 def duplicates(graph: Graph, as_of: dt.date) -> list[Row]:
     """Rows of `duplicates` (DESIGN.md) by agreement_a, agreement_b; rows share their (read-only) lists."""
-    rows = get("duplicate-facts").run(graph, {"as_of": as_of})
+    rows = get("duplicate-facts").records(graph, {"as_of": as_of})
     up = lineage(graph)
     with collector.paused():
         facts = sorted((_Fact(r, up) for r in rows), key=lambda f: f.id)

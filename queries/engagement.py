@@ -141,7 +141,7 @@ def engagement(graph: Graph, as_of: dt.date) -> tuple[dict[tuple[str, str], int]
     up = lineage(graph)
     out: dict[tuple[str, str], int] = defaultdict(int)
     direct: set[tuple[str, str]] = set()
-    for a in get("agreement-links").run(graph, {"as_of": as_of}):
+    for a in get("agreement-links").records(graph, {"as_of": as_of}):
         covered: set[str] = set().union(*(up.get(t, {t}) for t in a["technologies"]))
         depth = a["depth"] or DEFAULT_DEPTH
         for n in a["parties"]:

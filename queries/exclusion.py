@@ -56,7 +56,7 @@ def exclusionary_consortia(graph: Graph, as_of: dt.date) -> list[Row]:
         for n in f.members:
             member_of[n].add(f.id)
     rows = []
-    for a in get("agreement-facts").run(graph, {"as_of": as_of}):
+    for a in get("agreement-facts").records(graph, {"as_of": as_of}):
         parties = set(a["parties"])
         if len(parties) < 3:
             continue
