@@ -13,6 +13,8 @@ import pytest
 from graph import schema
 from graph.connection import Graph, connect
 from graph.settings import Settings
+from ingest.pipeline import ingest_path
+from ingest.reference import SAMPLE_DIR, load_reference
 
 ROOT = Path(__file__).resolve().parent.parent
 NEO4J_IMAGE = "neo4j:5.26.0"
@@ -72,6 +74,15 @@ def graph(engine_graph: Graph) -> Graph:
     """An empty graph with the schema in place."""
     engine_graph.write("MATCH (n) DETACH DELETE n")
     return engine_graph
+
+
+@pytest.fixture(scope="module")
+def sample(engine_graph: Graph) -> Iterator[Graph]:
+    """The reference data and the shipped sample portfolio, loaded once per test module."""
+    engine_graph.write("MATCH (n) DETACH DELETE n")
+    load_reference(engine_graph)
+    ingest_path(engine_graph, SAMPLE_DIR)
+    yield engine_graph
 
 
 def stkg_env(data_dir: Path, **extra: str) -> dict[str, str]:

@@ -4,7 +4,6 @@ convert as the driver would; the collector pause restores what it found."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import neo4j
@@ -12,8 +11,6 @@ import pytest
 
 from graph.connection import Graph
 from graph.values import plain
-from ingest.pipeline import ingest_path
-from ingest.reference import SAMPLE_DIR, load_reference
 from queries import catalog
 from queries.catalog import Query, entity_queries, pack, queries
 
@@ -39,14 +36,6 @@ def test_pack_turns_the_last_return_into_with_and_one_collected_row() -> None:
 def test_pack_leaves_unions_and_returnless_text_alone() -> None:
     assert pack("MATCH (n:Nation) RETURN n.code AS c UNION MATCH (f:Forum) RETURN f.id AS c", ("c",)) is None
     assert pack("MATCH (n:Nation) // RETURN in a comment\nDETACH DELETE n", ("c",)) is None
-
-
-@pytest.fixture(scope="module")
-def sample(engine_graph: Graph) -> Iterator[Graph]:
-    engine_graph.write("MATCH (n) DETACH DELETE n")
-    load_reference(engine_graph)
-    ingest_path(engine_graph, SAMPLE_DIR)
-    yield engine_graph
 
 
 def _values(graph: Graph, q: Query) -> dict[str, Any]:

@@ -2,25 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from graph.connection import Graph
 from ingest.pipeline import ingest_path
-from ingest.reference import SAMPLE_DIR, load_reference
+from ingest.reference import SAMPLE_DIR
 from queries.analysis import analysis
 from tests.fixtures import totals
 
 AS_OF = "2026-11-23"
-
-
-@pytest.fixture(scope="module")
-def sample(engine_graph: Graph) -> Iterator[Graph]:
-    engine_graph.write("MATCH (n) DETACH DELETE n")
-    load_reference(engine_graph)
-    ingest_path(engine_graph, SAMPLE_DIR)
-    yield engine_graph
 
 
 def test_second_ingest_changes_nothing(sample: Graph) -> None:
