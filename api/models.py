@@ -317,6 +317,16 @@ class NationRow(Model):
     agreements: int
 
 
+class Excluded(Model):
+    """An exemption that does not cover the technology, and the excluded item that stops it."""
+
+    exemption: str
+    citation: str | None
+    excluded: str
+    name: str | None
+    item_citation: str | None
+
+
 class Reason(Model):
     restriction: str
     kind: str | None
@@ -327,17 +337,38 @@ class Reason(Model):
     chain: list[str]
     overridden_by: list[str]
     exemption_citations: list[str]
+    excluded_from: list[Excluded] = Field(
+        description="exemptions that would override it but exclude this technology or an ancestor"
+    )
     applies: bool
+    review_by: str | None
+    source: str | None
+    run_id: str | None
+
+
+class DisclosureException(Model):
+    """A narrower technology whose verdict is more severe than the asked one's."""
+
+    technology: str
+    name: str | None
+    verdict: str
+    reasons: list[Reason]
 
 
 class DisclosureTrace(Model):
     nation: str
     technology: str
+    name: str | None
     as_of: str
     verdict: str = Field(description="denied, license_required, review or permitted")
+    headline: str = Field(description='the verdict as read: "permitted except 4 narrower items (...)"')
     summary: str
     reasons: list[Reason]
+    exceptions: list[DisclosureException]
+    warnings: list[str] = Field(description="facts past their review date; reference data staleness")
+    runs: list[str] = Field(description="ingest runs whose rows the answer rests on")
     agreements: list[dict[str, Any]]
+    reference_compiled: str | None = Field(description="the shipped reference data's compiled date")
 
 
 class Overlap(Model):
@@ -357,7 +388,19 @@ class PredraftCheck(Model):
     candidate_frameworks: list[Overlap]
     forums: list[dict[str, Any]]
     exclusion_warnings: list[dict[str, Any]]
-    disclosure: list[dict[str, Any]]
+    disclosure: list[dict[str, Any]] = Field(description="one verdict per foreign party and technology")
+    warnings: list[str]
+
+
+class WhatIf(Model):
+    """One disclosure verdict that would change under the hypothesis."""
+
+    nation: str
+    technology: str
+    name: str | None
+    before: str
+    after: str
+    reason: str = Field(description="the restrictions that stop applying, and why")
 
 
 class AnalysisInfo(Model):
@@ -403,6 +446,7 @@ ROWS: dict[str, type[Model]] = {
     "engagement-priorities": EngagementPriority,
     "engagement-delta": EngagementDelta,
     "nations": NationRow,
+    "disclosure-whatif": WhatIf,
 }
 SINGLE: dict[str, type[Model]] = {"disclosure-trace": DisclosureTrace, "predraft-check": PredraftCheck}
 

@@ -60,6 +60,16 @@ class ParameterError(StkgError):
         self.field = field
 
 
+class AmbiguousError(ParameterError):
+    """A name fits more than one entity; `suggestions` lists every candidate (never pick one)."""
+
+    code = "ambiguous"
+
+    def __init__(self, message: str, candidates: list[str], field: str | None = None) -> None:
+        super().__init__(message, field)
+        self.suggestions = candidates
+
+
 class ValidationError(StkgError):
     """Input data failed validation; `problems` holds every `file:row:column: message`."""
 

@@ -42,13 +42,15 @@ AGREEMENT = NodeType(
     ("id", "title", "type", "status", "start", "end", "depth", "deliberate_redundancy"),
 )
 COMPONENT = NodeType("Component", "id", ("id", "name"))
-RESTRICTION = NodeType("Restriction", "id", ("id", "kind", "effect", "citation", "effective", "until"))
-EXEMPTION = NodeType("Exemption", "id", ("id", "citation", "effective", "until"))
+RESTRICTION = NodeType(
+    "Restriction", "id", ("id", "kind", "effect", "citation", "effective", "until", "review_by")
+)
+EXEMPTION = NodeType("Exemption", "id", ("id", "citation", "effective", "until", "review_by"))
 NATION_FACTORS = NodeType("NationFactors", "nation", ("nation", "regional_priority", "cooperative_potential"))
 INGEST_RUN = NodeType(
     "IngestRun",
     "id",
-    ("id", "path", "started", "finished", "checksums", "counts", "warnings", "tables"),
+    ("id", "path", "started", "finished", "checksums", "counts", "warnings", "tables", "compiled"),
 )
 
 NODE_TYPES: tuple[NodeType, ...] = (
@@ -65,7 +67,7 @@ NODE_TYPES: tuple[NodeType, ...] = (
 NODES = {n.label: n for n in NODE_TYPES}
 
 PART_OF = RelType("PART_OF", ("Forum",), ("Forum",))
-MEMBER_OF = RelType("MEMBER_OF", ("Nation",), ("Forum",), ("role", "since", "until"))
+MEMBER_OF = RelType("MEMBER_OF", ("Nation",), ("Forum",), ("role", "since", "until", "review_by"))
 FORUM_COVERS = RelType("COVERS", ("Forum", "Agreement"), ("Technology",))
 BROADER = RelType("BROADER", ("Technology",), ("Technology",))
 MAPS_TO = RelType("MAPS_TO", ("Technology",), ("Technology",))

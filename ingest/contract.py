@@ -1,7 +1,8 @@
 """The ingest contract of DESIGN.md, declared: tables, columns, types, enums and keys.
 
 Where DESIGN.md is silent, every table also takes an optional `source` column (where the row
-comes from), so reference rows keep their citation and as-of date.
+comes from), so reference rows keep their citation and as-of date. `review_by` (restrictions,
+exemptions, memberships) is the day after which a fact must be checked again (DESIGN.md, second wave).
 """
 
 from __future__ import annotations
@@ -97,6 +98,7 @@ TABLES: tuple[Table, ...] = (
             Column("role", "enum", choices=ROLES),
             Column("since", "date"),
             Column("until", "date"),
+            Column("review_by", "date"),
             Column("source"),
         ),
         ("forum", "nation", "role", "since"),
@@ -143,6 +145,7 @@ TABLES: tuple[Table, ...] = (
             Column("technologies", "list"),
             Column("effective", "date"),
             Column("until", "date"),
+            Column("review_by", "date"),
             Column("source"),
         ),
         ("id",),
@@ -157,6 +160,7 @@ TABLES: tuple[Table, ...] = (
             Column("excludes", "list"),
             Column("effective", "date"),
             Column("until", "date"),
+            Column("review_by", "date"),
             Column("source"),
         ),
         ("id",),

@@ -50,7 +50,7 @@ NODE_TABLES: tuple[NodeTable, ...] = (
         (
             Owned(schema.PART_OF.type, "Forum", "parent"),
             Owned(schema.FORUM_COVERS.type, "Technology", "covers"),
-            Owned(schema.MEMBER_OF.type, "Nation", "members", False, ("role", "since", "until")),
+            Owned(schema.MEMBER_OF.type, "Nation", "members", False, ("role", "since", "until", "review_by")),
         ),
     ),
     NodeTable(
@@ -70,7 +70,7 @@ NODE_TABLES: tuple[NodeTable, ...] = (
         "restrictions",
         schema.RESTRICTION.label,
         "id",
-        ("kind", "effect", "citation", "effective", "until"),
+        ("kind", "effect", "citation", "effective", "until", "review_by"),
         (
             Owned(schema.APPLIES_TO.type, "Nation", "nations"),
             Owned(schema.APPLIES_TO.type, "Technology", "technologies"),
@@ -80,7 +80,7 @@ NODE_TABLES: tuple[NodeTable, ...] = (
         "exemptions",
         schema.EXEMPTION.label,
         "id",
-        ("citation", "effective", "until"),
+        ("citation", "effective", "until", "review_by"),
         (
             Owned(schema.BENEFITS.type, "Nation", "nations"),
             Owned(schema.OVERRIDES.type, "Restriction", "overrides"),

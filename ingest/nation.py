@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pycountry
 
+#: One spelling per row; a spelling listed for two codes ("Congo": COG and COD) is ambiguous.
 ALIASES = Path(__file__).resolve().parent / "nation_aliases.csv"
 #: Codes users need that ISO 3166-1 does not assign (user-assigned code in common use).
 EXTRA = {"XKX": "Kosovo"}
@@ -28,6 +29,7 @@ class Resolver:
 
     lookup: dict[str, str] = field(default_factory=dict)
     names: dict[str, str] = field(default_factory=dict)
+    ambiguous: dict[str, list[str]] = field(default_factory=dict)
 
     def add(self, code: str, name: str, spellings: list[str]) -> None:
         """Register a nation with its name and extra spellings."""
@@ -35,10 +37,31 @@ class Resolver:
         for s in [code, name, *spellings]:
             if s:
                 self.lookup.setdefault(_norm(s), code)
+        if _norm(code) in self.ambiguous:  # a code always resolves
+            del self.ambiguous[_norm(code)]
+        for s in [name, *spellings]:
+            key = _norm(s) if s else ""
+            if key in self.ambiguous and code not in self.ambiguous[key]:
+                self.ambiguous[key].append(code)
+
+    def mark_ambiguous(self, spelling: str, codes: list[str]) -> None:
+        """A spelling that fits several nations: it never resolves, and errors list every code."""
+        key = _norm(spelling)
+        self.ambiguous[key] = sorted(set(self.ambiguous.get(key, [])) | set(codes))
+        self.lookup.pop(key, None)
 
     def resolve(self, text: str) -> str | None:
-        """The alpha-3 code for a spelling, or None."""
-        return self.lookup.get(_norm(text))
+        """The alpha-3 code for a spelling, or None (also for an ambiguous spelling)."""
+        key = _norm(text)
+        return None if key in self.ambiguous else self.lookup.get(key)
+
+    def candidates(self, text: str) -> list[str]:
+        """Every code an ambiguous spelling fits ("Korea": KOR, PRK); empty when it is not ambiguous."""
+        return list(self.ambiguous.get(_norm(text), []))
+
+    def describe(self, codes: list[str]) -> str:
+        """Codes with their names, for an error message: "COD (Congo, The Democratic ...)"."""
+        return ", ".join(f"{c} ({self.names.get(c, c)})" for c in codes)
 
     def suggest(self, text: str, n: int = 3) -> list[str]:
         """Nearest known nation names, for an error message."""
@@ -54,7 +77,7 @@ class Resolver:
 
     def extended(self, extra: list[tuple[str, str, list[str]]]) -> Resolver:
         """A copy that also knows nations from the input or the graph."""
-        copy = Resolver(dict(self.lookup), dict(self.names))
+        copy = Resolver(dict(self.lookup), dict(self.names), {k: list(v) for k, v in self.ambiguous.items()})
         for code, name, aliases in extra:
             copy.add(code, name, aliases)
         return copy
@@ -70,8 +93,15 @@ def iso() -> Resolver:
     for code, name in EXTRA.items():
         r.add(code, name, [])
     with ALIASES.open(encoding="utf-8") as fh:
-        for row in csv.DictReader(fh):
-            r.lookup.setdefault(_norm(row["alias"]), row["code"])
+        rows = list(csv.DictReader(fh))
+    codes: dict[str, list[str]] = {}
+    for row in rows:
+        codes.setdefault(_norm(row["alias"]), []).append(row["code"])
+    for spelling, found in codes.items():
+        if len(set(found)) > 1:
+            r.mark_ambiguous(spelling, found)
+        else:
+            r.lookup.setdefault(spelling, found[0])
     return r
 
 

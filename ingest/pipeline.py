@@ -190,7 +190,7 @@ def _record_run(tx: neo4j.Transaction, summary: Summary, data: Input, started: d
     """The IngestRun node: input path, checksums, counts, warnings and timestamps."""
     tx.run(
         "CREATE (r:IngestRun {id: $id, path: $path, started: $started, finished: $finished, "
-        "checksums: $checksums, counts: $counts, warnings: $warnings, tables: $tables})",
+        "checksums: $checksums, counts: $counts, warnings: $warnings, tables: $tables, compiled: $compiled})",
         {
             "id": summary.run_id,
             "path": summary.path,
@@ -200,6 +200,7 @@ def _record_run(tx: neo4j.Transaction, summary: Summary, data: Input, started: d
             "counts": json.dumps(summary.counts, sort_keys=True),
             "warnings": summary.warnings,
             "tables": sorted(data.tables),
+            "compiled": dt.date.fromisoformat(data.compiled) if data.compiled else None,
         },
     ).consume()
 
@@ -207,6 +208,12 @@ def _record_run(tx: neo4j.Transaction, summary: Summary, data: Input, started: d
 def ingest_path(graph: Graph, path: Path, dry_run: bool = False, progress: Progress | None = None) -> Summary:
     """Read a path (CSV directory, .xlsx or .json) and ingest it."""
     return ingest_input(graph, reader.read(path), dry_run, progress)
+
+
+def reference_compiled(graph: Graph) -> dt.date | None:
+    """The compiled date of the newest shipped reference data in the graph, or None if never loaded."""
+    rows = graph.read("MATCH (r:IngestRun) WHERE r.compiled IS NOT NULL RETURN max(r.compiled) AS d")
+    return rows[0]["d"].to_native() if rows and rows[0]["d"] is not None else None
 
 
 def runs(graph: Graph) -> list[dict[str, object]]:

@@ -33,6 +33,7 @@ class Input:
     checksums: dict[str, str] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    compiled: str | None = None  # shipped reference data only: the date its facts were checked
 
 
 def _text(value: Any) -> str:

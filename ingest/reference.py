@@ -13,6 +13,15 @@ from ingest.reader import Input
 
 REFERENCE_DIR = Path(__file__).resolve().parent / "reference"
 SAMPLE_DIR = Path(__file__).resolve().parent / "sample"
+#: First line: the date the shipped facts were last checked against their sources.
+COMPILED_FILE = REFERENCE_DIR / "COMPILED"
+#: An answer for a date this long after the compiled date warns that later changes are not known.
+STALE_AFTER_DAYS = 180
+
+
+def compiled() -> str:
+    """The shipped reference data's compiled date (ISO), as recorded beside it."""
+    return COMPILED_FILE.read_text(encoding="utf-8").split()[0]
 
 
 def _version() -> str:
@@ -46,6 +55,7 @@ def reference_input() -> Input:
     data = reader.read(REFERENCE_DIR)
     nations = reader.read_tables({"nations": nation_rows()}, "iso-3166-1")
     data.tables["nations"] = nations.tables["nations"]
+    data.compiled = compiled()
     return data
 
 

@@ -53,7 +53,13 @@ class _Checker:
     def nation(self, where: str, text: str) -> str | None:
         """Resolve one nation cell, suggesting the nearest names when unknown."""
         code = self.resolver.resolve(text)
-        if code is None:
+        fits = self.resolver.candidates(text)
+        if fits:
+            self.problem(
+                where,
+                f"ambiguous nation {text!r}: it fits {self.resolver.describe(fits)}; give the code",
+            )
+        elif code is None:
             near = self.resolver.suggest(text)
             hint = f"; did you mean {', '.join(repr(n) for n in near)}?" if near else ""
             self.problem(where, f"unknown nation {text!r}{hint}")

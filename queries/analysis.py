@@ -31,8 +31,11 @@ class Analysis:
         return bind(self.name, self.params, raw)
 
     def run(self, graph: Graph, raw: dict[str, Any] | None = None) -> Result:
-        """Bind and run."""
-        return self.runner(graph, self.bind(raw or {}))
+        """Bind, resolve technology and component names against the graph, and run."""
+        from queries import names
+
+        types = {p.name: p.type for p in self.params}
+        return self.runner(graph, names.resolve(graph, types, self.bind(raw or {})))
 
 
 def _plain(q: Query) -> Analysis:
@@ -138,9 +141,34 @@ COMPOSED = (
         "disclosure-trace",
         "May a technology be disclosed to a nation as of a date, and exactly why (with citations).",
         parse_decls("as_of: date = today; nation: nation; technology: technology"),
-        ("nation", "technology", "as_of", "verdict", "summary", "reasons", "agreements"),
+        (
+            "nation",
+            "technology",
+            "name",
+            "as_of",
+            "verdict",
+            "headline",
+            "summary",
+            "reasons",
+            "exceptions",
+            "warnings",
+            "runs",
+            "agreements",
+            "reference_compiled",
+        ),
         lambda g, p: disclosure.disclosure_trace(g, p["as_of"], p["nation"], p["technology"]),
         single=True,
+    ),
+    Analysis(
+        "disclosure-whatif",
+        "The disclosure verdicts that would change if an exemption also benefited more nations "
+        "and some restrictions were lifted; only changed pairs.",
+        parse_decls(
+            "as_of: date = today; extend: string?; to: nations?; lift: list?; "
+            "nations: nations?; technologies: technologies?"
+        ),
+        ("nation", "technology", "name", "before", "after", "reason"),
+        lambda g, p: disclosure.disclosure_whatif(g, p["as_of"], p),
     ),
     Analysis(
         "predraft-check",
@@ -155,6 +183,7 @@ COMPOSED = (
             "forums",
             "exclusion_warnings",
             "disclosure",
+            "warnings",
         ),
         lambda g, p: disclosure.predraft_check(g, p["as_of"], p["parties"], p["technologies"]),
         single=True,
@@ -180,6 +209,7 @@ PUBLIC = (
     "engagement-delta",
     "predraft-check",
     "disclosure-trace",
+    "disclosure-whatif",
     "nations",
 )
 

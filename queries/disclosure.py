@@ -1,18 +1,17 @@
-"""Disclosure trace and pre-draft check: Cypher finds the facts, Python assembles the answer."""
+"""Disclosure trace, what-if and pre-draft check: Cypher reads the facts, queries/rules.py decides."""
 
 from __future__ import annotations
 
 import datetime as dt
-import difflib
+from collections import Counter
 from typing import Any
 
 from graph.connection import Graph
-from graph.errors import NotFoundError
+from graph.errors import NotFoundError, ParameterError
 from queries.catalog import get
+from queries.rules import DISCLOSER, SEVERITY, VERDICTS, Fact, Rules, facts, public, rank
 
-#: Effects from most to least severe, and the verdict each gives.
-SEVERITY = {"deny": "denied", "license_required": "license_required", "review": "review"}
-DISCLOSER = "USA"
+__all__ = ["SEVERITY", "disclosure_trace", "disclosure_whatif", "predraft_check", "verdict"]
 
 
 def check_nation(graph: Graph, code: str) -> str:
@@ -29,41 +28,23 @@ def check_nation(graph: Graph, code: str) -> str:
     return str(rows[0]["name"])
 
 
-def check_technology(graph: Graph, tid: str) -> str:
-    """The technology must exist; otherwise an error suggesting close ids and names."""
-    rows = graph.read("MATCH (t:Technology {id: $t}) RETURN t.name AS name", {"t": tid})
-    if rows:
-        return str(rows[0]["name"])
-    known = graph.read("MATCH (t:Technology) RETURN t.id AS id, t.name AS name")
-    names = {str(r["id"]).lower(): r["id"] for r in known} | {str(r["name"]).lower(): r["id"] for r in known}
-    close = difflib.get_close_matches(tid.lower(), list(names), n=3, cutoff=0.6)
-    raise NotFoundError(f"unknown technology {tid!r}", list(dict.fromkeys(names[c] for c in close)))
-
-
-def _reason(row: dict[str, Any]) -> dict[str, Any]:
-    """One restriction as a reason a reviewer can act on."""
-    overridden = bool(row["exemptions"])
-    return {
-        "restriction": row["restriction"],
-        "kind": row["kind"],
-        "effect": row["effect"],
-        "citation": row["citation"],
-        "scope": row["scope"],
-        "attaches_to": row["attaches_to"],
-        "chain": row["chain"],
-        "overridden_by": sorted(row["exemptions"]),
-        "exemption_citations": sorted(row["exemption_citations"]),
-        "applies": not overridden,
-    }
-
-
 def verdict(reasons: list[dict[str, Any]]) -> str:
     """The most severe effect among restrictions no exemption overrides, else permitted."""
     effects = {r["effect"] for r in reasons if r["applies"]}
     return next((SEVERITY[e] for e in SEVERITY if e in effects), "permitted")
 
 
-def _summary(nation: str, tid: str, result: str, reasons: list[dict[str, Any]]) -> str:
+def headline(result: str, exceptions: list[Fact]) -> str:
+    """The verdict as a person reads it: "permitted except 9 narrower items (license required: 9)"."""
+    if not exceptions:
+        return result.replace("_", " ")
+    counts = Counter(e["verdict"] for e in exceptions)
+    parts = ", ".join(f"{v.replace('_', ' ')}: {counts[v]}" for v in VERDICTS if counts[v])
+    items = "item" if len(exceptions) == 1 else "items"
+    return f"{result.replace('_', ' ')} except {len(exceptions)} narrower {items} ({parts})"
+
+
+def _summary(nation: str, tid: str, result: str, reasons: list[Fact]) -> str:
     """One sentence that says why, naming the rule or the exemption."""
     if nation == DISCLOSER:
         return "The United States is the disclosing nation: no export restriction applies."
@@ -75,39 +56,179 @@ def _summary(nation: str, tid: str, result: str, reasons: list[dict[str, Any]]) 
             if worst["attaches_to"]
             else f"applies to {nation} for every technology"
         )
-        return f"{result}: {worst['citation']} ({worst['restriction']}, {where})."
+        refused = "; ".join(
+            f"{x['exemption']} does not cover it ({x['excluded']} is excluded)" for x in worst["excluded_from"]
+        )
+        return f"{result}: {worst['citation']} ({worst['restriction']}, {where})" + (
+            f"; {refused}." if refused else "."
+        )
     if reasons:
         used = sorted({e for r in reasons for e in r["overridden_by"]})
-        return f"permitted: every applicable restriction is overridden by {', '.join(used)}."
+        return (
+            f"permitted: every applicable restriction is overridden by {', '.join(used)}; "
+            "the exemption's own conditions (eligible parties, end use) still apply."
+        )
     return f"permitted: no restriction in force applies to {nation} for {tid} or its broader technologies."
 
 
-def _reasons(graph: Graph, as_of: dt.date, nation: str, technology: str) -> list[dict[str, Any]]:
-    """Applicable restrictions as reasons, the ones still applying and most severe first."""
-    if nation == DISCLOSER:
-        return []
-    params = {"as_of": as_of, "nation": nation, "technology": technology}
-    reasons = [_reason(r) for r in get("disclosure-restrictions").run(graph, params)]
-    reasons.sort(key=lambda r: (not r["applies"], list(SEVERITY).index(r["effect"]), r["restriction"]))
-    return reasons
+def warnings(day: dt.date, reasons: list[Fact], compiled: dt.date | None) -> list[str]:
+    """Sentences naming each fact the answer relies on whose review date has passed, then staleness."""
+    out: list[str] = []
+    rows = [("restriction", r["restriction"], r["review_by"]) for r in reasons]
+    rows += [("exemption", e["id"], e["review_by"]) for r in reasons for e in r.get("_exemptions", [])]
+    for kind, key, review_by in rows:
+        if review_by and review_by < day.isoformat():
+            text = (
+                f"{kind} {key} was due for review on {review_by}, before {day.isoformat()}: "
+                "check that it still holds (and ingest the renewal or the change) before relying on this answer."
+            )
+            if text not in out:
+                out.append(text)
+    if compiled is not None and (day - compiled).days > 180:
+        out.append(
+            f"The shipped reference data was compiled on {compiled.isoformat()}, {(day - compiled).days} days "
+            f"before {day.isoformat()}: changes to the law after {compiled.isoformat()} are not known to stkg."
+        )
+    return out
+
+
+def _compiled(graph: Graph) -> dt.date | None:
+    """The reference data's compiled date, when it is loaded."""
+    from ingest.pipeline import reference_compiled
+
+    return reference_compiled(graph)
+
+
+def _runs(rules: Rules, tid: str, reasons: list[Fact]) -> list[str]:
+    """The ingest runs whose rows the answer rests on: restrictions, exemptions, technologies."""
+    found = {r["run_id"] for r in reasons}
+    found |= {e["run_id"] for r in reasons for e in r.get("_exemptions", [])}
+    found |= {(rules.tech_rows.get(t) or {}).get("run_id") for r in reasons for t in r["chain"]}
+    found.add((rules.tech_rows.get(tid) or {}).get("run_id"))
+    return sorted(r for r in found if r)
+
+
+def _trace(rules: Rules, nation: str, tid: str, compiled: dt.date | None) -> dict[str, Any]:
+    """Verdict, exceptions, reasons and warnings for one pair on the rules' day."""
+    reasons = rules.reasons(nation, tid)
+    result = rules.verdict(reasons)
+    exceptions = rules.exceptions(nation, tid, result)
+    relied = reasons + [r for e in exceptions for r in rules.reasons(nation, e["technology"]) if r["applies"]]
+    return {
+        "verdict": result,
+        "headline": headline(result, exceptions),
+        "summary": _summary(nation, tid, result, reasons),
+        "reasons": [public(r) for r in reasons],
+        "exceptions": exceptions,
+        "warnings": warnings(dt.date.fromisoformat(rules.day), relied, compiled),
+        "runs": _runs(rules, tid, relied),
+    }
 
 
 def disclosure_trace(graph: Graph, as_of: dt.date, nation: str, technology: str) -> dict[str, Any]:
-    """May `technology` be disclosed to `nation` on `as_of`, and why."""
+    """May `technology` be disclosed to `nation` on `as_of`, and why, with the narrower exceptions."""
     check_nation(graph, nation)
-    check_technology(graph, technology)
-    reasons = _reasons(graph, as_of, nation, technology)
-    result = verdict(reasons)
+    rules = facts(graph).on(as_of)
+    compiled = _compiled(graph)
     params = {"as_of": as_of, "nation": nation, "technology": technology}
     return {
         "nation": nation,
         "technology": technology,
+        "name": rules.names.get(technology, technology),
         "as_of": as_of.isoformat(),
-        "verdict": result,
-        "summary": _summary(nation, technology, result, reasons),
-        "reasons": reasons,
+        **_trace(rules, nation, technology, compiled),
         "agreements": get("nation-technology-agreements").run(graph, params),
+        "reference_compiled": compiled.isoformat() if compiled else None,
     }
+
+
+def _scope_nations(graph: Graph, rules: Rules, to: list[str], lift: list[str]) -> list[str]:
+    """DESIGN.md's default scope: `to`, else the nations the lifted restrictions name, else every foreign one."""
+    if to:
+        return to
+    named = sorted({n for r in rules.restrictions if r["id"] in lift for n in r["nations"]})
+    if named:
+        return named
+    rows = graph.read("MATCH (n:Nation) WHERE n.code <> $us RETURN n.code AS c ORDER BY c", {"us": DISCLOSER})
+    return [r["c"] for r in rows]
+
+
+def _affected(rules: Rules, extend: str | None, lift: list[str], scope: list[str]) -> list[str]:
+    """Technologies whose verdict could change: under the restrictions lifted or the exemption overrides."""
+    touched = set(lift)
+    touched |= {rid for e in rules.exemptions if e["id"] == extend for rid in e["overrides"]}
+    roots = [t for r in rules.restrictions if r["id"] in touched for t in r["technologies"]]
+    if any(not r["technologies"] for r in rules.restrictions if r["id"] in touched):
+        return [t for t in scope]
+    found = {t for root in roots for t in [root, *rules.narrower(root)]}
+    return [t for t in scope if t in found]
+
+
+def _why(before: list[Fact], after: list[Fact], extend: str | None, to: list[str], lift: list[str]) -> str:
+    """Which restrictions stop applying, and why: lifted, or overridden by the extended exemption."""
+    still = {r["restriction"] for r in after if r["applies"]}
+    gone = [r for r in before if r["applies"] and r["restriction"] not in still]
+    parts = []
+    for r in gone:
+        how = "lifted" if r["restriction"] in lift else f"overridden by {extend} extended to {', '.join(to)}"
+        parts.append(f"{r['restriction']} ({r['effect']}) {how}")
+    return "; ".join(parts)
+
+
+def disclosure_whatif(graph: Graph, as_of: dt.date, p: dict[str, Any]) -> list[dict[str, Any]]:
+    """The verdicts that would change if `extend` also benefited `to` and the `lift` restrictions were gone."""
+    extend, to, lift = p.get("extend"), p.get("to") or [], p.get("lift") or []
+    rules = facts(graph).on(as_of)
+    _check_whatif(graph, rules, extend, to, lift)
+    after = rules.what_if(extend, to, lift)
+    nations = p.get("nations") or _scope_nations(graph, rules, to, lift)
+    scope = p.get("technologies") or sorted(rules.names)
+    rows = []
+    for nation in nations:
+        for tid in _affected(rules, extend, lift, scope):
+            b, a = rules.reasons(nation, tid), after.reasons(nation, tid)
+            vb, va = rules.verdict(b), after.verdict(a)
+            if vb != va:
+                rows.append(
+                    {
+                        "nation": nation,
+                        "technology": tid,
+                        "name": rules.names.get(tid, tid),
+                        "before": vb,
+                        "after": va,
+                        "reason": _why(b, a, extend, to, lift),
+                    }
+                )
+    rows.sort(key=lambda r: (r["nation"], r["technology"]))
+    return rows
+
+
+def _check_whatif(graph: Graph, rules: Rules, extend: str | None, to: list[str], lift: list[str]) -> None:
+    """The exemption and restrictions must exist (and be in force); an extension needs nations."""
+    if not extend and not lift:
+        raise ParameterError("disclosure-whatif needs extend (with to) or lift, or both", field="extend")
+    if extend and not to:
+        raise ParameterError("parameter to: the nations to extend the exemption to are required", field="to")
+    if to and not extend:
+        raise ParameterError("parameter extend: to names nations but no exemption to extend", field="extend")
+    in_force = {e["id"] for e in rules.exemptions}
+    if extend and extend not in in_force:
+        known = [r["k"] for r in graph.read("MATCH (e:Exemption) RETURN e.id AS k")]
+        state = "is not in force on that date" if extend in known else "is not an exemption"
+        raise NotFoundError(f"{extend!r} {state}", _close(extend, sorted(in_force)))
+    live = {r["id"] for r in rules.restrictions}
+    for rid in lift:
+        if rid not in live:
+            raise NotFoundError(f"{rid!r} is not a restriction in force on that date", _close(rid, sorted(live)))
+    for code in to:
+        check_nation(graph, code)
+
+
+def _close(text: str, known: list[str]) -> list[str]:
+    """Close ids for an error message."""
+    import difflib
+
+    return difflib.get_close_matches(text, known, n=3, cutoff=0.5)
 
 
 def _jaccard(a: list[str], b: list[str]) -> float:
@@ -122,8 +243,6 @@ def predraft_check(
     """What already exists for these partners on these technologies, and what may be disclosed."""
     for code in parties:
         check_nation(graph, code)
-    for tid in technologies:
-        check_technology(graph, tid)
     params = {"as_of": as_of, "parties": parties, "technologies": technologies}
     foreign = [p for p in parties if p != DISCLOSER]
     overlaps = [
@@ -137,6 +256,9 @@ def predraft_check(
     ]
     overlaps.sort(key=lambda r: (-r["party_overlap"], -r["technology_overlap"], r["agreement"]))
     forums = get("predraft-forums").run(graph, {"as_of": as_of, "technologies": technologies})
+    rules, compiled = facts(graph).on(as_of), _compiled(graph)
+    flags = [_flag(rules, n, t, compiled) for n in foreign for t in technologies]
+    flags.sort(key=lambda d: (rank(d["verdict"]), d["nation"], d["technology"]))
     return {
         "parties": parties,
         "technologies": technologies,
@@ -148,8 +270,9 @@ def predraft_check(
             for f in forums
             if set(parties) <= set(f["members"]) and len(f["covered"]) == len(technologies)
         ],
-        "exclusion_warnings": _warnings(graph, forums, parties),
-        "disclosure": [_flag(graph, as_of, n, t) for n in foreign for t in technologies],
+        "exclusion_warnings": _exclusion(graph, forums, parties),
+        "disclosure": [{k: v for k, v in d.items() if k != "warnings"} for d in flags],
+        "warnings": list(dict.fromkeys(w for d in flags for w in d["warnings"])),
     }
 
 
@@ -163,13 +286,13 @@ def _forum(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _warnings(graph: Graph, forums: list[dict[str, Any]], parties: list[str]) -> list[dict[str, Any]]:
+def _exclusion(graph: Graph, forums: list[dict[str, Any]], parties: list[str]) -> list[dict[str, Any]]:
     """Forums covering the technologies, all parties members, whose other members would be left out."""
     out = []
     for f in forums:
         left = sorted(set(f["members"]) - set(parties))
         if len(parties) >= 3 and set(parties) <= set(f["members"]) and left:
-            names = {
+            names_of = {
                 r["c"]: r["n"]
                 for r in graph.read(
                     "MATCH (n:Nation) WHERE n.code IN $codes RETURN n.code AS c, n.name AS n",
@@ -182,20 +305,23 @@ def _warnings(graph: Graph, forums: list[dict[str, Any]], parties: list[str]) ->
                     "name": f["name"],
                     "technologies": f["covered"],
                     "left_out": left,
-                    "left_out_names": [names.get(c, c) for c in left],
+                    "left_out_names": [names_of.get(c, c) for c in left],
                 }
             )
     return out
 
 
-def _flag(graph: Graph, as_of: dt.date, nation: str, technology: str) -> dict[str, Any]:
-    """The disclosure verdict for one party and technology, with the restrictions that decide it."""
-    reasons = _reasons(graph, as_of, nation, technology)
-    result = verdict(reasons)
+def _flag(rules: Rules, nation: str, technology: str, compiled: dt.date | None) -> dict[str, Any]:
+    """The disclosure verdict for one party and technology, with its exceptions and restrictions."""
+    t = _trace(rules, nation, technology, compiled)
     return {
         "nation": nation,
         "technology": technology,
-        "verdict": result,
-        "restrictions": [r["restriction"] for r in reasons if r["applies"]],
-        "summary": _summary(nation, technology, result, reasons),
+        "verdict": t["verdict"],
+        "headline": t["headline"],
+        "restrictions": [r["restriction"] for r in t["reasons"] if r["applies"]],
+        "summary": t["summary"],
+        "exceptions": [{k: e[k] for k in ("technology", "name", "verdict")} for e in t["exceptions"]],
+        "warnings": t["warnings"],
     }
+

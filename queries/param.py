@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from graph.errors import NotFoundError, ParameterError
+from graph.errors import AmbiguousError, NotFoundError, ParameterError
 
 
 def _date(text: Any) -> dt.date:
@@ -61,6 +61,9 @@ def _nation(text: Any) -> str:
     """A nation by alpha-3, alpha-2, name or alias; unknown names are an error with suggestions."""
     from ingest.nation import iso
 
+    fits = iso().candidates(str(text))
+    if fits:
+        raise AmbiguousError(f"ambiguous nation {text!r}: it fits {iso().describe(fits)}; give the code", fits)
     code = iso().resolve(str(text))
     if code is None:
         if str(text).isalpha() and len(str(text)) == 3 and str(text).isupper():
@@ -106,6 +109,8 @@ class Param:
         """Convert a raw value, naming the parameter in any error."""
         try:
             return CONVERTERS[self.type](raw)
+        except AmbiguousError as exc:
+            raise AmbiguousError(f"parameter {self.name}: {exc}", exc.suggestions, self.name) from exc
         except ParameterError as exc:
             raise ParameterError(f"parameter {self.name}: {exc}", field=self.name) from exc
 

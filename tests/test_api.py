@@ -270,6 +270,7 @@ def test_every_analysis_endpoint_matches_the_cli_answer(local: TestClient, loade
     params = {
         "disclosure-trace": {"nation": "GBR", "technology": "ARMS"},
         "predraft-check": {"parties": "USA,GBR", "technologies": "ML"},
+        "disclosure-whatif": {"extend": "EX-GBR", "to": "FRA"},
     }
     listed = get(local, "/api/v1/analyses")
     assert [a["name"] for a in listed] == list(served())

@@ -264,7 +264,8 @@ def test_predraft_check(graph: Graph) -> None:
             "left_out_names": ["Germany", "France"],
         }
     ]
+    # Blockers first: the most severe verdict leads, then nation and technology.
     assert [(d["nation"], d["verdict"], d["restrictions"]) for d in check["disclosure"]] == [
-        ("GBR", "permitted", []),
         ("JPN", "license_required", ["LIC"]),
+        ("GBR", "permitted", []),
     ]

@@ -48,7 +48,13 @@ def test_ttcp_and_sto_partners(ref: Graph) -> None:
 def test_every_iso_nation_and_the_taxonomy(ref: Graph) -> None:
     assert ref.read("MATCH (n:Nation) RETURN count(n) AS c")[0]["c"] >= 249
     schemes = ref.read("MATCH (t:Technology) RETURN t.scheme AS s, count(t) AS c ORDER BY s")
-    assert {r["s"]: r["c"] for r in schemes} == {"AUKUS-P2": 8, "CTA-2022": 14, "MP-2020": 11, "USML": 21}
+    assert {r["s"]: r["c"] for r in schemes} == {
+        "AUKUS-P2": 8,
+        "CTA-2022": 14,
+        "MP-2020": 11,
+        "USML": 21,
+        "USML-EXCL": 129,  # Supplement No. 1: 98 rows; Supplement No. 2: 31 rows
+    }
 
 
 def test_itar_126_1_dates(ref: Graph) -> None:
