@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -81,3 +82,103 @@ def test_unconfirmed_facts_are_marked(ref: Graph) -> None:
     assert (
         "UNCONFIRMED" in ref.read("MATCH (r:Restriction {id: 'ITAR-126.1-CHN'}) RETURN r.source AS s")[0]["s"]
     )
+
+
+def trace(graph: Graph, nation: str, tech: str, as_of: str = "2026-01-15") -> dict[str, Any]:
+    result = analysis("disclosure-trace").run(graph, {"nation": nation, "technology": tech, "as_of": as_of})
+    assert isinstance(result, dict)
+    return result
+
+
+def test_australia_on_category_iv_is_permitted_except_the_excluded_items(ref: Graph) -> None:
+    result = trace(ref, "AUS", "USML-IV")
+    assert result["verdict"] == "permitted"
+    # Items excluded from one of the two exemptions (torpedoes: 126.16 only) stay permitted under the
+    # other; these four are excluded from both, so a licence is required.
+    assert [(e["technology"], e["verdict"]) for e in result["exceptions"]] == [
+        ("USML-EXCL-S1-23", "license_required"),  # MANPADS (Supp. No. 1, Note 6; within the ETL entry)
+        ("USML-EXCL-S1-26", "license_required"),  # anti-personnel landmines
+        ("USML-EXCL-S1-27", "license_required"),  # cluster munitions
+        ("USML-EXCL-S2-02", "license_required"),  # anti-tamper items (ETL; Supp. No. 1 through Cat. XVII)
+    ]
+    assert result["headline"] == "permitted except 4 narrower items (license required: 4)"
+    assert "MANPADS" in result["exceptions"][0]["name"]
+
+
+def test_australia_on_manpads_needs_a_licence_citing_both_supplements(ref: Graph) -> None:
+    result = trace(ref, "AUS", "USML-EXCL-S1-23")
+    assert result["verdict"] == "license_required"
+    [reason] = result["reasons"]
+    assert (reason["restriction"], reason["attaches_to"], reason["chain"], reason["applies"]) == (
+        "ITAR-USML-LICENSE",
+        "USML-IV",
+        ["USML-EXCL-S1-23", "USML-IV"],
+        True,
+    )
+    assert [(x["exemption"], x["excluded"], x["item_citation"]) for x in reason["excluded_from"]] == [
+        ("ITAR-126.16", "USML-EXCL-S1-23", "22 CFR Part 126 Supplement No. 1, USML IV, ref IV"),
+        (
+            "ITAR-126.7",
+            "USML-EXCL-S2-06",
+            "22 CFR Part 126 Supplement No. 2 (AUKUS Excluded Technology List), USML IV, "
+            "ref IV(a)(3), (9), (10), (11), (b)(2), (h)(5), (i)",
+        ),
+    ]
+    source = ref.read("MATCH (t:Technology {id: 'USML-EXCL-S1-23'}) RETURN t.source AS s")[0]["s"]
+    assert "UNCONFIRMED" in source
+
+
+def test_canada_on_a_supplement_1_item_excluded_from_126_5(ref: Graph) -> None:
+    result = trace(ref, "CAN", "USML-EXCL-S1-16")  # Cat. I: all firearms (126.5 only)
+    assert result["verdict"] == "license_required"
+    assert [x["exemption"] for x in result["reasons"][0]["excluded_from"]] == ["ITAR-126.5"]
+    assert trace(ref, "AUS", "USML-EXCL-S1-16")["verdict"] == "permitted"  # not excluded from 126.16 / 126.7
+
+
+def test_united_kingdom_on_category_xvii(ref: Graph) -> None:
+    # Supplement No. 1, Note 1: Category XVII cannot use the UK treaty exemption (126.17).
+    before_aukus = trace(ref, "GBR", "USML-XVII", "2024-08-31")
+    assert before_aukus["verdict"] == "license_required"
+    assert before_aukus["reasons"][0]["excluded_from"][0]["exemption"] == "ITAR-126.17"
+    # From 2024-09-01 the AUKUS exemption (126.7) covers it: Supplement No. 2 lists no Category XVII
+    # entry, and Note 1 to 126.7(b) provides for classified transfers. stkg says so, with the condition.
+    result = trace(ref, "GBR", "USML-XVII")
+    assert result["verdict"] == "permitted"
+    assert result["reasons"][0]["overridden_by"] == ["ITAR-126.7"]
+    assert [x["exemption"] for x in result["reasons"][0]["excluded_from"]] == ["ITAR-126.17"]
+    assert "conditions" in result["summary"]
+
+
+def test_china_is_denied_on_everything(ref: Graph) -> None:
+    for tech in ("USML-IV", "USML-EXCL-S1-23", "MP-AI", "CTA-QUANTUM"):
+        assert trace(ref, "CHN", tech)["verdict"] == "denied"
+
+
+def test_cyprus_after_its_suspension_lapsed_is_denied_with_a_warning(ref: Graph) -> None:
+    assert trace(ref, "CYP", "MP-AI", "2026-03-01")["verdict"] == "permitted"
+    result = trace(ref, "CYP", "MP-AI", "2026-11-28")
+    assert result["verdict"] == "denied"
+    assert result["warnings"][0].startswith("restriction ITAR-126.1-CYP was due for review on 2026-09-30")
+    assert result["warnings"][1].startswith("The shipped reference data was compiled on 2025-11-07")
+    assert result["reference_compiled"] == "2025-11-07"
+
+
+def test_whatif_extending_aukus_to_canada_and_new_zealand(ref: Graph) -> None:
+    rows = analysis("disclosure-whatif").run(
+        ref,
+        {
+            "as_of": "2026-01-15",
+            "extend": "ITAR-126.7",
+            "to": "CAN;NZL",
+            "technologies": "USML-IV;USML-EXCL-S2-06;USML-EXCL-S1-16",
+        },
+    )
+    assert isinstance(rows, list)
+    # Not reported: CAN on USML-IV (already permitted under 126.5) and both on the ETL's MANPADS entry
+    # (USML-EXCL-S2-06), which the AUKUS exemption excludes.
+    assert [(r["nation"], r["technology"], r["before"], r["after"]) for r in rows] == [
+        ("CAN", "USML-EXCL-S1-16", "license_required", "permitted"),
+        ("NZL", "USML-EXCL-S1-16", "license_required", "permitted"),
+        ("NZL", "USML-IV", "license_required", "permitted"),
+    ]
+    assert rows[0]["reason"] == "ITAR-USML-LICENSE (license_required) overridden by ITAR-126.7 extended to CAN, NZL"
