@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import getpass
 import sys
 from pathlib import Path
 from typing import Any
@@ -364,15 +365,24 @@ def _emit(result: Any, fmt: str, out: Path | None, cols: list[str] | None) -> No
 @click.argument("technology")
 @click.option("--as-of", help="Date (YYYY-MM-DD; default today).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.option("--out", type=click.Path(path_type=Path), help="Write a PDF report a reviewer can file (.pdf).")
 @pass_ctx
-def disclose(c: Context, nation: str, technology: str, as_of: str | None, fmt: str) -> None:
-    """May TECHNOLOGY be disclosed to NATION? Verdict first, then reasons with citations."""
+def disclose(c: Context, nation: str, technology: str, as_of: str | None, fmt: str, out: Path | None) -> None:
+    """May TECHNOLOGY be disclosed to NATION? Verdict and exceptions first, then reasons with citations."""
     from api import report
     from queries.analysis import analysis
 
     params = {"nation": nation, "technology": technology, "as_of": as_of}
-    trace = analysis("disclosure-trace").run(c.graph, params)
-    click.echo(render.to_json(trace) if fmt == "json" else report.disclosure(trace))  # type: ignore[arg-type]
+    trace: Any = analysis("disclosure-trace").run(c.graph, params)
+    if out is not None:
+        if out.suffix.lower() != ".pdf":
+            raise ParameterError("--out writes a PDF report: give a file ending in .pdf", field="out")
+        from api import pdf
+
+        out.write_bytes(pdf.disclosure(c.graph, trace, f"{getpass.getuser()} (stkg CLI)"))
+        click.echo(f"wrote {out}: {trace['headline']}", err=True)
+        return
+    click.echo(render.to_json(trace) if fmt == "json" else report.disclosure(trace))
 
 
 @cli.command()

@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from starlette.concurrency import run_in_threadpool
 
 from api import picture
 from api.access import COOKIE, need
@@ -163,6 +164,22 @@ async def disclose_page(
         params = {"nation": nation, "technology": technology, "as_of": request.query_params.get("as_of")}
         trace = await run_analysis(request, "disclosure-trace", params)
     return page(request, "disclose.html", nation=nation, technology=technology, trace=trace)
+
+
+@router.get("/disclose.pdf")
+async def disclose_pdf(
+    request: Request, nation: str, technology: str, who: Principal = Depends(need("disclose"))
+) -> Response:
+    """The disclosure report to file: verdict, exceptions, reasons, warnings, who made it and when."""
+    from api import pdf
+
+    params = {"nation": nation, "technology": technology, "as_of": request.query_params.get("as_of")}
+    trace = await run_analysis(request, "disclosure-trace", params)
+    made_by = f"{who.key_id} ({who.role})"
+    body = await run_in_threadpool(pdf.disclosure, graph_of(request), trace, made_by)
+    name = f"disclosure-{trace['nation']}-{trace['technology']}-{trace['as_of']}.pdf"
+    headers = {"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"}
+    return Response(body, media_type="application/pdf", headers=headers)
 
 
 @router.get("/engagement", response_class=HTMLResponse)

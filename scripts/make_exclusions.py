@@ -80,6 +80,7 @@ def supp1(rows: list[list[str]]) -> list[dict[str, str]]:
     """Table A rows as technology rows with the Supplement No. 1 exemptions that exclude them."""
     out = []
     for n, (cat, ref, item, under, conf, source) in enumerate(rows, 1):
+        ref = ref.replace(";", ",")  # ';' separates the parts of a source text
         unconfirmed = conf.startswith("U")
         named = re.findall(r"126\.(5|16|17)\b", re.sub(r"\[[^\]]*\]", "", under))
         excluded = SUPP1 if unconfirmed else tuple(f"ITAR-126.{x}" for x in dict.fromkeys(named))
@@ -120,7 +121,8 @@ def supp2(rows: list[list[str]]) -> list[dict[str, str]]:
             "reportedly unchanged by the final rule of 2025-12-30 (90 FR 61053)",
             "_ref": ref.strip('"'),
         }
-        for n, (cat, ref, item, _under, source) in enumerate(rows, 1)
+        for n, (cat, raw, item, _under, source) in enumerate(rows, 1)
+        for ref in [raw.replace(";", ",")]
     ]
 
 

@@ -252,6 +252,19 @@ def test_unknown_ids_are_404_with_suggestions(local: TestClient) -> None:
     assert get(local, "/api/v1/analyses/nope", status=404)["error"]["code"] == "not_found"
 
 
+@pytest.mark.parametrize(("name", "codes"), [("Congo", ["COD", "COG"]), ("Korea", ["KOR", "PRK"])])
+def test_ambiguous_names_are_422_with_every_candidate(local: TestClient, name: str, codes: list[str]) -> None:
+    for url, field in [
+        (f"/api/v1/analyses/disclosure-trace?nation={name}&technology=ARMS", "nation"),
+        (f"/api/v1/nations/{name}", "code"),
+        (f"/api/v1/analyses/predraft-check?parties=USA,{name}&technologies=ML", "parties"),
+    ]:
+        error = get(local, url, status=422)["error"]
+        assert (error["code"], error["field"], error["suggestions"]) == ("ambiguous", field, codes), url
+    page = local.get(f"/disclose?nation={name}&technology=ARMS")
+    assert page.status_code == 422 and all(c in page.text for c in codes)
+
+
 def test_bad_parameters_are_422_naming_the_field(local: TestClient) -> None:
     for url, field in [
         ("/api/v1/analyses/coverage-gaps?as_of=2025-13-01", "as_of"),

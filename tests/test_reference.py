@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -182,3 +186,39 @@ def test_whatif_extending_aukus_to_canada_and_new_zealand(ref: Graph) -> None:
         ("NZL", "USML-IV", "license_required", "permitted"),
     ]
     assert rows[0]["reason"] == "ITAR-USML-LICENSE (license_required) overridden by ITAR-126.7 extended to CAN, NZL"
+
+
+def _pdftotext() -> str:
+    found = shutil.which("pdftotext")
+    if found is None:
+        if os.environ.get("CI"):
+            pytest.fail("pdftotext (Debian's poppler-utils) is missing; .ci/run installs it")
+        pytest.skip("pdftotext (Debian's poppler-utils) is not installed")
+    return found
+
+
+def test_the_pdf_report_has_the_verdict_every_citation_and_the_date(ref: Graph, tmp_path: Path) -> None:
+    from api import pdf
+
+    tool = _pdftotext()
+    result = trace(ref, "AUS", "USML-IV", "2026-11-28")
+    out = tmp_path / "report.pdf"
+    out.write_bytes(pdf.disclosure(ref, result, "reviewer-1 (security_reviewer)"))
+    text = subprocess.run([tool, str(out), "-"], capture_output=True, text=True, check=True).stdout
+    # Table cells wrap lines anywhere, and pdftotext drops a hyphen that ends a line ("US-|Australia").
+    squeezed = "".join(text.split()).replace("-", "")
+
+    def has(fragment: str) -> bool:
+        return "".join(fragment.split()).replace("-", "") in squeezed
+
+    assert has("permitted except 4 narrower items (license required: 4)")
+    assert has("As of") and has("2026-11-28") and has("reviewer-1 (security_reviewer)")
+    citations = {r["citation"] for r in result["reasons"]}
+    citations |= {c for r in result["reasons"] for c in r["exemption_citations"]}
+    citations |= {r["citation"] for e in result["exceptions"] for r in e["reasons"]}
+    citations |= {x["item_citation"] for e in result["exceptions"] for r in e["reasons"] for x in r["excluded_from"]}
+    assert len(citations) >= 6
+    assert [c for c in citations if not has(c)] == []
+    assert all(has(e["technology"]) for e in result["exceptions"])
+    assert all(has(w) for w in result["warnings"]) and has("2025-11-07")  # the compiled date
+    assert all(has(run) for run in result["runs"])
