@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import getpass
 import json
 import logging
-import getpass
 import sys
 from pathlib import Path
 from typing import Any
@@ -269,13 +269,18 @@ def status(c: Context, fmt: str) -> None:
     """Engine, URI and counts per label and relationship type."""
     g = c.graph
     counted = schema.counts(g)
+    from ingest.pipeline import reference_compiled
+
+    compiled = reference_compiled(g)
     info: dict[str, Any] = {"engine": g.engine, "uri": g.uri, "database": g.database, **counted}
+    info["reference_compiled"] = compiled.isoformat() if compiled else None
     if g.engine == "arcadedb-embedded":
         info["data_dir"] = str(c.settings.data_dir)
     if fmt == "json":
         click.echo(render.to_json(info))
         return
     click.echo(f"engine:   {info['engine']}\nuri:      {info['uri']}\ndatabase: {info['database']}")
+    click.echo(f"reference data compiled: {info['reference_compiled'] or 'not loaded'}")
     if "data_dir" in info:
         click.echo(f"data dir: {info['data_dir']}")
     for kind in ("nodes", "relationships"):

@@ -71,7 +71,16 @@ async def home(request: Request, who: Principal = Depends(need("read"))) -> Html
         rows = await run_analysis(request, name, {"as_of": as_of})
         findings.append({"name": name, "purpose": found.purpose, "rows": rows, "columns": found.returns})
     counts = await answer(request, ("counts", as_of), lambda: entity.counts(g, as_of))
-    return page(request, "home.html", counts=counts, findings=findings)
+    compiled = await answer(request, ("compiled",), lambda: _compiled(g))
+    return page(request, "home.html", counts=counts, findings=findings, compiled=compiled)
+
+
+def _compiled(g: Any) -> str | None:
+    """The shipped reference data's compiled date, for the home page."""
+    from ingest.pipeline import reference_compiled
+
+    found = reference_compiled(g)
+    return found.isoformat() if found else None
 
 
 @router.get("/search", response_class=HTMLResponse)
@@ -164,6 +173,28 @@ async def disclose_page(
         params = {"nation": nation, "technology": technology, "as_of": request.query_params.get("as_of")}
         trace = await run_analysis(request, "disclosure-trace", params)
     return page(request, "disclose.html", nation=nation, technology=technology, trace=trace)
+
+
+@router.get("/whatif", response_class=HTMLResponse)
+async def whatif_page(
+    request: Request,
+    extend: str = "",
+    to: str = "",
+    lift: str = "",
+    nations: str = "",
+    technologies: str = "",
+    who: Principal = Depends(need("disclose")),
+) -> Html:
+    """What-if: the verdicts that would change, grouped by nation, before -> after with the reason."""
+    form = {"extend": extend, "to": to, "lift": lift, "nations": nations, "technologies": technologies}
+    rows = None
+    if extend.strip() or lift.strip():
+        given = {k: v for k, v in form.items() if v.strip()} | {"as_of": request.query_params.get("as_of")}
+        rows = await run_analysis(request, "disclosure-whatif", given)
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for row in rows or []:
+        groups.setdefault(row["nation"], []).append(row)
+    return page(request, "whatif.html", form=form, rows=rows, groups=groups)
 
 
 @router.get("/disclose.pdf")

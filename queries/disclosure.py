@@ -57,7 +57,8 @@ def _summary(nation: str, tid: str, result: str, reasons: list[Fact]) -> str:
             else f"applies to {nation} for every technology"
         )
         refused = "; ".join(
-            f"{x['exemption']} does not cover it ({x['excluded']} is excluded)" for x in worst["excluded_from"]
+            f"{x['exemption']} does not cover it ({x['excluded']} is excluded)"
+            for x in worst["excluded_from"]
         )
         return f"{result}: {worst['citation']} ({worst['restriction']}, {where})" + (
             f"; {refused}." if refused else "."
@@ -80,14 +81,16 @@ def warnings(day: dt.date, reasons: list[Fact], compiled: dt.date | None) -> lis
         if review_by and review_by < day.isoformat():
             text = (
                 f"{kind} {key} was due for review on {review_by}, before {day.isoformat()}: "
-                "check that it still holds (and ingest the renewal or the change) before relying on this answer."
+                "check that it still holds (and ingest the renewal or the change) "
+                "before relying on this answer."
             )
             if text not in out:
                 out.append(text)
     if compiled is not None and (day - compiled).days > 180:
         out.append(
-            f"The shipped reference data was compiled on {compiled.isoformat()}, {(day - compiled).days} days "
-            f"before {day.isoformat()}: changes to the law after {compiled.isoformat()} are not known to stkg."
+            f"The shipped reference data was compiled on {compiled.isoformat()}, "
+            f"{(day - compiled).days} days before {day.isoformat()}: "
+            f"changes to the law after {compiled.isoformat()} are not known to stkg."
         )
     return out
 
@@ -143,7 +146,7 @@ def disclosure_trace(graph: Graph, as_of: dt.date, nation: str, technology: str)
 
 
 def _scope_nations(graph: Graph, rules: Rules, to: list[str], lift: list[str]) -> list[str]:
-    """DESIGN.md's default scope: `to`, else the nations the lifted restrictions name, else every foreign one."""
+    """DESIGN.md's default scope: `to`, else the nations the lifted restrictions name, else all foreign."""
     if to:
         return to
     named = sorted({n for r in rules.restrictions if r["id"] in lift for n in r["nations"]})
@@ -176,7 +179,7 @@ def _why(before: list[Fact], after: list[Fact], extend: str | None, to: list[str
 
 
 def disclosure_whatif(graph: Graph, as_of: dt.date, p: dict[str, Any]) -> list[dict[str, Any]]:
-    """The verdicts that would change if `extend` also benefited `to` and the `lift` restrictions were gone."""
+    """The verdicts that change if `extend` also benefited `to` and the `lift` restrictions were gone."""
     extend, to, lift = p.get("extend"), p.get("to") or [], p.get("lift") or []
     rules = facts(graph).on(as_of)
     _check_whatif(graph, rules, extend, to, lift)
@@ -219,7 +222,9 @@ def _check_whatif(graph: Graph, rules: Rules, extend: str | None, to: list[str],
     live = {r["id"] for r in rules.restrictions}
     for rid in lift:
         if rid not in live:
-            raise NotFoundError(f"{rid!r} is not a restriction in force on that date", _close(rid, sorted(live)))
+            raise NotFoundError(
+                f"{rid!r} is not a restriction in force on that date", _close(rid, sorted(live))
+            )
     for code in to:
         check_nation(graph, code)
 
@@ -324,4 +329,3 @@ def _flag(rules: Rules, nation: str, technology: str, compiled: dt.date | None) 
         "exceptions": [{k: e[k] for k in ("technology", "name", "verdict")} for e in t["exceptions"]],
         "warnings": t["warnings"],
     }
-

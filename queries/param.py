@@ -63,7 +63,9 @@ def _nation(text: Any) -> str:
 
     fits = iso().candidates(str(text))
     if fits:
-        raise AmbiguousError(f"ambiguous nation {text!r}: it fits {iso().describe(fits)}; give the code", fits)
+        raise AmbiguousError(
+            f"ambiguous nation {text!r}: it fits {iso().describe(fits)}; give the code", fits
+        )
     code = iso().resolve(str(text))
     if code is None:
         if str(text).isalpha() and len(str(text)) == 3 and str(text).isupper():

@@ -151,13 +151,15 @@ class Rules:
 
     def exceptions(self, nation: str, tid: str, verdict: str) -> list[Fact]:
         """Narrower technologies whose verdict is more severe than `verdict`: most severe first, then id."""
-        out = []
+        out: list[Fact] = []
         for sub in self.narrower(tid):
             reasons = self.reasons(nation, sub)
             found = self.verdict(reasons)
             if rank(found) < rank(verdict):
-                out.append({"technology": sub, "name": self.names.get(sub, sub), "verdict": found})
-                out[-1]["reasons"] = [public(r) for r in reasons if r["applies"]]
+                live = [public(r) for r in reasons if r["applies"]]
+                out.append(
+                    {"technology": sub, "name": self.names.get(sub, sub), "verdict": found, "reasons": live}
+                )
         out.sort(key=lambda e: (rank(e["verdict"]), e["technology"]))
         return out
 

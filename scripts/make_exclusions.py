@@ -33,6 +33,8 @@ KEYS = {
 #: stkg editorial: Supplement No. 1 items that lie wholly within an AUKUS ETL entry, so that the
 #: AUKUS exemption excludes them too. (Supp. 1 category, item text starts with) -> ETL ref starts with.
 WITHIN = {
+    # Conservative: the ETL entry spares VIII(h)(12); linking keeps that one paragraph excluded too.
+    ("I–XXI", "Any article on the MTCR Annex"): "I through XV",
     ("IV", "MANPADS"): "IV(a)(3)",
     ("IV", "Anti-personnel landmines"): "IV(a)(3)",
     ("IV", "Cluster munitions"): "III(a)(9)",

@@ -483,7 +483,7 @@ def test_pages_render_with_data(local: TestClient) -> None:
         "/api/v1/analyses/duplicates?as_of=2025-01-01&amp;format=csv" in analysis_page
         and "F1" in analysis_page
     )
-    assert 'id="verdict">license_required<' in get(
+    assert 'id="verdict">license required<' in get(
         local, f"/disclose?nation=France&technology=ARMS&as_of={AS_OF}"
     )
     assert "US-UK framework" in get(local, f"/predraft?parties=USA,GBR&technologies=NLP&as_of={AS_OF}")

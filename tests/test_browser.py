@@ -140,7 +140,7 @@ def test_disclosure_trace_form_shows_the_verdict(page: Any) -> None:
     page.fill("#disclose-form input[name=technology]", "MP-AI")
     page.click("#disclose-form button[type=submit]")
     assert page.locator("#verdict").inner_text() == "denied"
-    assert "22 CFR 126.1" in page.locator("#trace table").inner_text()
+    assert "22 CFR 126.1" in page.locator("#reasons").inner_text()
     assert drawn_pixels(picture_frame(page)) > 100
 
 
@@ -169,3 +169,41 @@ def test_engagement_page_shows_the_heatmap(page: Any) -> None:
     assert page.evaluate("document.querySelector('img.heatmap').naturalWidth") > 300
     page.click("table a[href^='/engagement/nations/']")
     assert page.locator("h1").inner_text().startswith("Engagement plan: ")
+
+
+#: Where the browser tests leave their screenshots (1400x1000), for a person to look at.
+SHOTS = ROOT / "tests" / "screenshots"
+
+
+def shot(page: Any, name: str) -> None:
+    """A screenshot of the whole page, at the README tour's size."""
+    SHOTS.mkdir(exist_ok=True)
+    page.set_viewport_size({"width": 1400, "height": 1000})
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=False)
+
+
+def test_disclosure_page_puts_exceptions_under_the_verdict_and_links_the_pdf(page: Any) -> None:
+    page.goto("/disclose?nation=Australia&technology=USML-IV")
+    assert page.locator("#verdict").inner_text().startswith("permitted except")
+    assert "USML-EXCL-S1-23" in page.locator("#exceptions").inner_text()
+    assert "compiled on 2025-11-07" in page.locator("#warnings").inner_text()
+    shot(page, "disclose-aus-usml-iv")
+    with page.expect_download() as download:
+        page.click("#pdf")
+    assert download.value.suggested_filename.endswith(".pdf")
+    page.emulate_media(media="print")
+    assert not page.locator("nav").is_visible() and not page.locator("#disclose-form").is_visible()
+
+
+def test_whatif_page_groups_changes_by_nation(page: Any) -> None:
+    page.goto("/whatif")
+    page.fill("#whatif-form input[name=extend]", "ITAR-126.7")
+    page.fill("#whatif-form input[name=to]", "CAN, NZL")
+    page.fill("#whatif-form input[name=technologies]", "USML-IV; USML-EXCL-S1-16")
+    page.click("#whatif-form button[type=submit]")
+    assert page.locator("#whatif-count").inner_text().startswith("3 verdicts would change, for 2 nations")
+    assert [h.inner_text() for h in page.locator("#whatif-result h2").all()] == ["CAN (1)", "NZL (2)"]
+    shot(page, "whatif-aukus-can-nzl")
+    page.fill("#whatif-form input[name=extend]", "ITAR-126.77")
+    page.click("#whatif-form button[type=submit]")
+    assert "ITAR-126.7" in page.content()  # the error suggests the exemption meant

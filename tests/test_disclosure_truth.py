@@ -36,7 +36,13 @@ TECHS = [
     {"id": "AI", "name": "Artificial intelligence"},
 ]
 RESTRICTIONS = [
-    {"id": "LIC", "kind": "USML", "effect": "license_required", "citation": "22 CFR 123.1", "technologies": "ROOT"},
+    {
+        "id": "LIC",
+        "kind": "USML",
+        "effect": "license_required",
+        "citation": "22 CFR 123.1",
+        "technologies": "ROOT",
+    },
     {
         "id": "DENY-JPN-SIDE",
         "kind": "TAPP",
@@ -82,7 +88,10 @@ def trace(graph: Graph, nation: str, tech: str, as_of: str = AS_OF) -> dict[str,
 
 
 def exceptions(result: dict[str, Any]) -> list[tuple[str, str, list[str]]]:
-    return [(e["technology"], e["verdict"], [r["restriction"] for r in e["reasons"]]) for e in result["exceptions"]]
+    return [
+        (e["technology"], e["verdict"], [r["restriction"] for r in e["reasons"]])
+        for e in result["exceptions"]
+    ]
 
 
 def test_exceptions_two_levels_down_and_through_a_second_parent(truth: Graph) -> None:
@@ -119,7 +128,10 @@ def test_no_exception_for_narrower_items_of_equal_or_lesser_severity(truth: Grap
 def test_more_severe_narrower_items_are_listed_most_severe_first(truth: Graph) -> None:
     result = trace(truth, "JPN", "ROOT")
     assert result["verdict"] == "license_required"
-    assert exceptions(result) == [("SIDE", "denied", ["DENY-JPN-SIDE", "LIC"]), ("TWO", "denied", ["DENY-JPN-SIDE", "LIC"])]
+    assert exceptions(result) == [
+        ("SIDE", "denied", ["DENY-JPN-SIDE", "LIC"]),
+        ("TWO", "denied", ["DENY-JPN-SIDE", "LIC"]),
+    ]
     assert result["headline"] == "license required except 2 narrower items (denied: 2)"
 
 
@@ -134,7 +146,9 @@ def test_a_technology_with_two_parents_inherits_through_either(truth: Graph) -> 
         ("REV-DEU-MID", "MID", ["TWO", "MID"]),
     ]
     assert trace(truth, "DEU", "SIDE")["reasons"][0]["restriction"] == "LIC"
-    assert [r["restriction"] for r in trace(truth, "DEU", "SIDE")["reasons"]] == ["LIC"]  # not REV: not under MID
+    assert [r["restriction"] for r in trace(truth, "DEU", "SIDE")["reasons"]] == [
+        "LIC"
+    ]  # not REV: not under MID
 
 
 def test_review_by_passed_or_not(truth: Graph) -> None:
@@ -179,7 +193,10 @@ def test_whatif_extension_changes_only_what_the_exemption_covers(truth: Graph) -
         ("CAN", "ROOT", "license_required", "permitted"),
     ]
     full = analysis("disclosure-whatif").run(truth, {"as_of": AS_OF, "extend": "EX", "to": "CAN"})
-    assert isinstance(full, list) and full[0]["reason"] == "LIC (license_required) overridden by EX extended to CAN"
+    assert (
+        isinstance(full, list)
+        and full[0]["reason"] == "LIC (license_required) overridden by EX extended to CAN"
+    )
     # JPN's pairs must not change, even when asked about: DENY-JPN-SIDE is not overridden by EX.
     assert whatif(truth, extend="EX", to="JPN", technologies="SIDE;TWO") == []
 

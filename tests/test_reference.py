@@ -98,15 +98,16 @@ def test_australia_on_category_iv_is_permitted_except_the_excluded_items(ref: Gr
     result = trace(ref, "AUS", "USML-IV")
     assert result["verdict"] == "permitted"
     # Items excluded from one of the two exemptions (torpedoes: 126.16 only) stay permitted under the
-    # other; these four are excluded from both, so a licence is required.
+    # other; these five are excluded from both, so a licence is required.
     assert [(e["technology"], e["verdict"]) for e in result["exceptions"]] == [
+        ("USML-EXCL-S1-02", "license_required"),  # MTCR Annex articles (within the ETL's MT entry)
         ("USML-EXCL-S1-23", "license_required"),  # MANPADS (Supp. No. 1, Note 6; within the ETL entry)
         ("USML-EXCL-S1-26", "license_required"),  # anti-personnel landmines
         ("USML-EXCL-S1-27", "license_required"),  # cluster munitions
         ("USML-EXCL-S2-02", "license_required"),  # anti-tamper items (ETL; Supp. No. 1 through Cat. XVII)
     ]
-    assert result["headline"] == "permitted except 4 narrower items (license required: 4)"
-    assert "MANPADS" in result["exceptions"][0]["name"]
+    assert result["headline"] == "permitted except 5 narrower items (license required: 5)"
+    assert "MANPADS" in result["exceptions"][1]["name"]
 
 
 def test_australia_on_manpads_needs_a_licence_citing_both_supplements(ref: Graph) -> None:
@@ -185,7 +186,10 @@ def test_whatif_extending_aukus_to_canada_and_new_zealand(ref: Graph) -> None:
         ("NZL", "USML-EXCL-S1-16", "license_required", "permitted"),
         ("NZL", "USML-IV", "license_required", "permitted"),
     ]
-    assert rows[0]["reason"] == "ITAR-USML-LICENSE (license_required) overridden by ITAR-126.7 extended to CAN, NZL"
+    assert (
+        rows[0]["reason"]
+        == "ITAR-USML-LICENSE (license_required) overridden by ITAR-126.7 extended to CAN, NZL"
+    )
 
 
 def _pdftotext() -> str:
@@ -211,12 +215,14 @@ def test_the_pdf_report_has_the_verdict_every_citation_and_the_date(ref: Graph, 
     def has(fragment: str) -> bool:
         return "".join(fragment.split()).replace("-", "") in squeezed
 
-    assert has("permitted except 4 narrower items (license required: 4)")
+    assert has("permitted except 5 narrower items (license required: 5)")
     assert has("As of") and has("2026-11-28") and has("reviewer-1 (security_reviewer)")
     citations = {r["citation"] for r in result["reasons"]}
     citations |= {c for r in result["reasons"] for c in r["exemption_citations"]}
     citations |= {r["citation"] for e in result["exceptions"] for r in e["reasons"]}
-    citations |= {x["item_citation"] for e in result["exceptions"] for r in e["reasons"] for x in r["excluded_from"]}
+    citations |= {
+        x["item_citation"] for e in result["exceptions"] for r in e["reasons"] for x in r["excluded_from"]
+    }
     assert len(citations) >= 6
     assert [c for c in citations if not has(c)] == []
     assert all(has(e["technology"]) for e in result["exceptions"])
