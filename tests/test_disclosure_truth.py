@@ -264,3 +264,25 @@ def test_ambiguous_names_in_the_cli(tmp_path: Path) -> None:
 
 def test_the_day_is_iso() -> None:
     assert dt.date.fromisoformat(AS_OF).isoformat() == AS_OF
+
+
+def test_the_taxonomy_dag_in_coverage_and_cycle_checks(graph: Graph) -> None:
+    techs = [
+        {"id": "ROOT", "name": "Root"},
+        {"id": "MID", "name": "Middle", "broader": "ROOT", "priority": "2"},
+        {"id": "SIDE", "name": "Side", "broader": "ROOT", "priority": "3"},
+        {"id": "TWO", "name": "Two parents", "broader": "MID;SIDE"},
+        {"id": "LONE", "name": "Lone", "broader": "MID", "priority": "1"},
+    ]
+    agreement = {"id": "A", "title": "A", "type": "PA", "parties": "USA;GBR", "technologies": "TWO"}
+    load(graph, nations=NATIONS, technologies=techs, agreements=[agreement])
+    gaps = analysis("coverage-gaps").run(graph, {"as_of": AS_OF})
+    # TWO is narrower than both MID and SIDE, so the agreement covers both; LONE stays a gap.
+    assert [g["technology"] for g in gaps] == ["LONE"]  # type: ignore[index]
+    with pytest.raises(ValidationError) as info:
+        load(
+            graph, technologies=[{"id": "ROOT", "name": "Root", "broader": "X;TWO"}, {"id": "X", "name": "X"}]
+        )
+    assert info.value.problems == [
+        "fixture#technologies:1:broader: 'ROOT' is its own ancestor through 'broader' (a cycle)"
+    ]
