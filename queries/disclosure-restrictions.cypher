@@ -1,5 +1,5 @@
 // name: disclosure-restrictions
-// purpose: Restrictions in force that apply to a nation and a technology (or an ancestor), with the exemptions that override them.
+// purpose: The disclosure rule in Cypher (queries/rules.py evaluates the same rule in memory): restrictions in force that apply to a nation and a technology or an ancestor, with the exemptions that override them.
 // params: as_of: date = today; nation: nation; technology: technology
 // returns: restriction, kind, effect, citation, scope, attaches_to, chain, exemptions, exemption_citations
 MATCH (r:Restriction)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
 import subprocess
@@ -228,3 +229,36 @@ def test_the_pdf_report_has_the_verdict_every_citation_and_the_date(ref: Graph, 
     assert all(has(e["technology"]) for e in result["exceptions"])
     assert all(has(w) for w in result["warnings"]) and has("2025-11-07")  # the compiled date
     assert all(has(run) for run in result["runs"])
+
+
+PAIRS_NATIONS = ("AUS", "GBR", "CAN", "CHN", "CYP", "JPN", "NZL", "USA")
+PAIRS_TECHS = (
+    "USML-IV",
+    "USML-XVII",
+    "USML-EXCL-S1-02",
+    "USML-EXCL-S1-16",
+    "USML-EXCL-S1-23",
+    "USML-EXCL-S2-02",
+    "USML-EXCL-S2-06",
+    "MP-AI",
+)
+
+
+@pytest.mark.parametrize("as_of", ["2024-06-01", "2026-11-28"])
+def test_the_cypher_rule_and_the_evaluator_agree(ref: Graph, as_of: str) -> None:
+    """disclosure-restrictions.cypher states the rule in Cypher; queries/rules.py must give the same answer."""
+    from queries.catalog import get
+    from queries.disclosure import verdict as cypher_verdict
+    from queries.rules import rules
+
+    day = dt.date.fromisoformat(as_of)
+    evaluator = rules(ref, day)
+    for nation in PAIRS_NATIONS:
+        for tech in PAIRS_TECHS:
+            rows = get("disclosure-restrictions").run(ref, {"as_of": day, "nation": nation, "technology": tech})
+            rows = [] if nation == "USA" else rows
+            cypher = {(r["restriction"], not r["exemptions"], tuple(sorted(r["exemptions"]))) for r in rows}
+            mine = evaluator.reasons(nation, tech)
+            assert {(r["restriction"], r["applies"], tuple(r["overridden_by"])) for r in mine} == cypher, (nation, tech)
+            applied = [{"effect": r["effect"], "applies": not r["exemptions"]} for r in rows]
+            assert evaluator.decide(nation, tech) == cypher_verdict(applied), (nation, tech)
