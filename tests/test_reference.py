@@ -255,10 +255,15 @@ def test_the_cypher_rule_and_the_evaluator_agree(ref: Graph, as_of: str) -> None
     evaluator = rules(ref, day)
     for nation in PAIRS_NATIONS:
         for tech in PAIRS_TECHS:
-            rows = get("disclosure-restrictions").run(ref, {"as_of": day, "nation": nation, "technology": tech})
+            rows = get("disclosure-restrictions").run(
+                ref, {"as_of": day, "nation": nation, "technology": tech}
+            )
             rows = [] if nation == "USA" else rows
             cypher = {(r["restriction"], not r["exemptions"], tuple(sorted(r["exemptions"]))) for r in rows}
             mine = evaluator.reasons(nation, tech)
-            assert {(r["restriction"], r["applies"], tuple(r["overridden_by"])) for r in mine} == cypher, (nation, tech)
+            assert {(r["restriction"], r["applies"], tuple(r["overridden_by"])) for r in mine} == cypher, (
+                nation,
+                tech,
+            )
             applied = [{"effect": r["effect"], "applies": not r["exemptions"]} for r in rows]
             assert evaluator.decide(nation, tech) == cypher_verdict(applied), (nation, tech)
