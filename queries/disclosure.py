@@ -9,7 +9,7 @@ from typing import Any
 from graph.connection import Graph
 from graph.errors import NotFoundError, ParameterError
 from queries.catalog import get
-from queries.rules import DISCLOSER, SEVERITY, VERDICTS, Fact, Rules, facts, public, rank
+from queries.rules import DISCLOSER, SEVERITY, VERDICTS, Fact, Rules, facts, public, rank, verdict
 
 __all__ = ["SEVERITY", "disclosure_trace", "disclosure_whatif", "predraft_check", "verdict"]
 
@@ -26,12 +26,6 @@ def check_nation(graph: Graph, code: str) -> str:
             )
         raise NotFoundError(f"unknown nation {code!r}", iso().suggest(code))
     return str(rows[0]["name"])
-
-
-def verdict(reasons: list[dict[str, Any]]) -> str:
-    """The most severe effect among restrictions no exemption overrides, else permitted."""
-    effects = {r["effect"] for r in reasons if r["applies"]}
-    return next((SEVERITY[e] for e in SEVERITY if e in effects), "permitted")
 
 
 def headline(result: str, exceptions: list[Fact]) -> str:

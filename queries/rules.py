@@ -26,6 +26,12 @@ DISCLOSER = "USA"
 Fact = dict[str, Any]
 
 
+def verdict(reasons: list[Fact]) -> str:
+    """The most severe effect among restrictions no exemption overrides, else permitted."""
+    effects = {r["effect"] for r in reasons if r["applies"]}
+    return next((SEVERITY[e] for e in SEVERITY if e in effects), "permitted")
+
+
 def rank(verdict: str) -> int:
     """0 for the most severe verdict; a smaller rank is more severe."""
     return VERDICTS.index(verdict)
@@ -141,9 +147,8 @@ class Rules:
         return overriding, excluded
 
     def verdict(self, reasons: list[Fact]) -> str:
-        """The most severe effect among restrictions no exemption overrides, else permitted."""
-        effects = {r["effect"] for r in reasons if r["applies"]}
-        return next((SEVERITY[e] for e in SEVERITY if e in effects), "permitted")
+        """The verdict these reasons give (see the module function)."""
+        return verdict(reasons)
 
     def decide(self, nation: str, tid: str) -> str:
         """The verdict alone."""
