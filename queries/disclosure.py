@@ -11,8 +11,6 @@ from graph.errors import NotFoundError, ParameterError
 from queries.catalog import get
 from queries.rules import DISCLOSER, SEVERITY, VERDICTS, Fact, Rules, facts, public, rank, verdict
 
-__all__ = ["SEVERITY", "disclosure_trace", "disclosure_whatif", "predraft_check", "verdict"]
-
 
 def check_nation(graph: Graph, code: str) -> str:
     """The nation must exist in the graph; otherwise an error with the nearest names."""
@@ -108,9 +106,9 @@ def _runs(rules: Rules, tid: str, reasons: list[Fact]) -> list[str]:
 def _trace(rules: Rules, nation: str, tid: str, compiled: dt.date | None) -> dict[str, Any]:
     """Verdict, exceptions, reasons and warnings for one pair on the rules' day."""
     reasons = rules.reasons(nation, tid)
-    result = rules.verdict(reasons)
+    result = verdict(reasons)
     exceptions = rules.exceptions(nation, tid, result)
-    relied = reasons + [r for e in exceptions for r in rules.reasons(nation, e["technology"]) if r["applies"]]
+    relied = reasons + [r for e in exceptions for r in e["reasons"]]  # an exception's applying reasons
     return {
         "verdict": result,
         "headline": headline(result, exceptions),
@@ -156,7 +154,7 @@ def _affected(rules: Rules, extend: str | None, lift: list[str], scope: list[str
     touched |= {rid for e in rules.exemptions if e["id"] == extend for rid in e["overrides"]}
     roots = [t for r in rules.restrictions if r["id"] in touched for t in r["technologies"]]
     if any(not r["technologies"] for r in rules.restrictions if r["id"] in touched):
-        return [t for t in scope]
+        return list(scope)
     found = {t for root in roots for t in [root, *rules.narrower(root)]}
     return [t for t in scope if t in found]
 
@@ -180,11 +178,12 @@ def disclosure_whatif(graph: Graph, as_of: dt.date, p: dict[str, Any]) -> list[d
     after = rules.what_if(extend, to, lift)
     nations = p.get("nations") or _scope_nations(graph, rules, to, lift)
     scope = p.get("technologies") or sorted(rules.names)
+    affected = _affected(rules, extend, lift, scope)
     rows = []
     for nation in nations:
-        for tid in _affected(rules, extend, lift, scope):
+        for tid in affected:
             b, a = rules.reasons(nation, tid), after.reasons(nation, tid)
-            vb, va = rules.verdict(b), after.verdict(a)
+            vb, va = verdict(b), verdict(a)
             if vb != va:
                 rows.append(
                     {

@@ -146,21 +146,17 @@ class Rules:
             )
         return overriding, excluded
 
-    def verdict(self, reasons: list[Fact]) -> str:
-        """The verdict these reasons give (see the module function)."""
-        return verdict(reasons)
-
     def decide(self, nation: str, tid: str) -> str:
         """The verdict alone."""
-        return self.verdict(self.reasons(nation, tid))
+        return verdict(self.reasons(nation, tid))
 
-    def exceptions(self, nation: str, tid: str, verdict: str) -> list[Fact]:
-        """Narrower technologies whose verdict is more severe than `verdict`: most severe first, then id."""
+    def exceptions(self, nation: str, tid: str, than: str) -> list[Fact]:
+        """Narrower technologies whose verdict is more severe than `than`: most severe first, then id."""
         out: list[Fact] = []
         for sub in self.narrower(tid):
             reasons = self.reasons(nation, sub)
-            found = self.verdict(reasons)
-            if rank(found) < rank(verdict):
+            found = verdict(reasons)
+            if rank(found) < rank(than):
                 live = [public(r) for r in reasons if r["applies"]]
                 out.append(
                     {"technology": sub, "name": self.names.get(sub, sub), "verdict": found, "reasons": live}
@@ -171,7 +167,7 @@ class Rules:
     def what_if(self, extend: str | None, to: list[str], lift: list[str]) -> Rules:
         """The same rules with `extend` also benefiting `to`, and the `lift` restrictions gone."""
         exemptions = [
-            replace_fact(e, nations=sorted(set(e["nations"]) | set(to))) if e["id"] == extend else e
+            {**e, "nations": sorted(set(e["nations"]) | set(to))} if e["id"] == extend else e
             for e in self.exemptions
         ]
         restrictions = [r for r in self.restrictions if r["id"] not in set(lift)]
@@ -181,11 +177,6 @@ class Rules:
 def _first(source: str | None) -> str | None:
     """The citation part of a source text: up to its first ';'."""
     return source.split(";")[0].strip() if source else None
-
-
-def replace_fact(fact: Fact, **changes: Any) -> Fact:
-    """A copy of a fact row with some fields changed."""
-    return {**fact, **changes}
 
 
 def public(reason: Fact) -> Fact:

@@ -248,8 +248,8 @@ PAIRS_TECHS = (
 def test_the_cypher_rule_and_the_evaluator_agree(ref: Graph, as_of: str) -> None:
     """disclosure-restrictions.cypher states the rule in Cypher; queries/rules.py must give the same answer."""
     from queries.catalog import get
-    from queries.disclosure import verdict as cypher_verdict
     from queries.rules import rules
+    from queries.rules import verdict as cypher_verdict
 
     day = dt.date.fromisoformat(as_of)
     evaluator = rules(ref, day)
