@@ -15,8 +15,6 @@ REFERENCE_DIR = Path(__file__).resolve().parent / "reference"
 SAMPLE_DIR = Path(__file__).resolve().parent / "sample"
 #: First line: the date the shipped facts were last checked against their sources.
 COMPILED_FILE = REFERENCE_DIR / "COMPILED"
-#: An answer for a date this long after the compiled date warns that later changes are not known.
-STALE_AFTER_DAYS = 180
 
 
 def compiled() -> str:

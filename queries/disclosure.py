@@ -11,6 +11,10 @@ from graph.errors import NotFoundError, ParameterError
 from queries.catalog import get
 from queries.rules import DISCLOSER, SEVERITY, VERDICTS, Fact, Rules, facts, public, rank, verdict
 
+#: An answer for a date this long after the reference data's compiled date warns that later changes
+#: to the law are not known (DESIGN.md, second wave).
+STALE_AFTER_DAYS = 180
+
 
 def check_nation(graph: Graph, code: str) -> str:
     """The nation must exist in the graph; otherwise an error with the nearest names."""
@@ -78,7 +82,7 @@ def warnings(day: dt.date, reasons: list[Fact], compiled: dt.date | None) -> lis
             )
             if text not in out:
                 out.append(text)
-    if compiled is not None and (day - compiled).days > 180:
+    if compiled is not None and (day - compiled).days > STALE_AFTER_DAYS:
         out.append(
             f"The shipped reference data was compiled on {compiled.isoformat()}, "
             f"{(day - compiled).days} days before {day.isoformat()}: "
