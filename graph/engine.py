@@ -159,6 +159,21 @@ def _start_server(settings: Settings, secret: str) -> tuple[Any, int]:
             jvm_args=f"-Xrs -Djava.util.logging.config.file={props}",
             interrupt=False,
         )
+        server, bolt = _listening(adb, data_dir, secret)
+        if (data_dir / "arcadedb" / "databases" / DATABASE).exists():
+            server.get_database(DATABASE)
+        else:
+            server.create_database(DATABASE)
+    return server, bolt
+
+
+#: A port the kernel called free can be taken by another process before the engine binds it.
+PORT_TRIES = 3
+
+
+def _listening(adb: Any, data_dir: Path, secret: str) -> tuple[Any, int]:
+    """An ArcadeDB server started on fresh loopback ports, retried when a port was taken meanwhile."""
+    for attempt in range(1, PORT_TRIES + 1):
         bolt = _free_port()
         server = adb.create_server(
             str(data_dir / "arcadedb"),
@@ -171,12 +186,15 @@ def _start_server(settings: Settings, secret: str) -> tuple[Any, int]:
                 "bolt_port": bolt,
             },
         )
-        server.start()
-        if (data_dir / "arcadedb" / "databases" / DATABASE).exists():
-            server.get_database(DATABASE)
-        else:
-            server.create_database(DATABASE)
-    return server, bolt
+        try:
+            server.start()  # a failed start stops what it started (arcadedb_embedded)
+        except adb.ArcadeDBError as exc:
+            if "port" not in str(exc).lower() or attempt == PORT_TRIES:
+                raise
+            log.warning("engine port taken before it could bind (%s); trying other ports", exc)
+            continue
+        return server, bolt
+    raise AssertionError("unreachable")
 
 
 def _become_owner(settings: Settings, lock: IO[str]) -> Endpoint:

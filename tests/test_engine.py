@@ -170,3 +170,39 @@ def test_sigkill_during_a_write_keeps_committed_data_only(tmp_path: Path) -> Non
         "cypher", "MATCH (t:Technology) RETURN count(t) AS c", "--format", "json", data_dir=tmp_path
     )
     assert json.loads(techs.stdout) == [{"c": 0}]
+
+
+#: Started in a subprocess (one engine per process): the first two ports handed out are taken.
+PORT_RACE = """
+import socket, sys
+from pathlib import Path
+from graph import engine
+from graph.connection import connect
+from graph.settings import Settings
+
+taken = socket.socket()
+taken.bind(("127.0.0.1", 0))
+taken.listen()
+busy = taken.getsockname()[1]
+real = engine._free_port
+handed = iter([busy, busy])
+engine._free_port = lambda: next(handed, None) or real()
+g = connect(Settings.from_env().with_(data_dir=Path(sys.argv[1]), neo4j_uri=None))
+print(g.read("RETURN 1 AS one")[0]["one"], g.uri.rsplit(":", 1)[1] != str(busy))
+g.close()
+engine.shutdown()
+"""
+
+
+@pytest.mark.slow
+def test_engine_retries_when_a_free_port_is_taken_before_it_binds(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", PORT_RACE, str(tmp_path)],
+        cwd=ROOT,
+        env=stkg_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split() == ["1", "True"]
