@@ -18,7 +18,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api import audit
 from api.cache import Answers
+from api.guard import Guard, inline_policy
 from api.keys import Keyring
+from api.session import Sessions
 from graph.connection import Graph, connect
 from graph.errors import AuthError, NotFoundError, ParameterError, StkgError, TooLargeError
 from graph.settings import Settings
@@ -53,14 +55,17 @@ def create_app(settings: Settings | None = None, graph: Graph | None = None) -> 
         lifespan=lifespan,
         docs_url=None,
         redoc_url=None,
+        openapi_url=None,
         responses={"default": {"model": _error_model()}},
     )
     app.state.settings = settings
     app.state.keyring = keyring
     app.state.graph = graph
-    app.state.answers = Answers(settings.cache_seconds)
+    app.state.answers = Answers(settings.cache_seconds, settings.cache_bytes)
+    app.state.sessions = Sessions(settings.session_seconds)
     _errors(app)
     app.add_middleware(BodyLimit, settings=settings)
+    app.add_middleware(Guard, settings=settings)
     app.add_middleware(audit.Audit, log=audit.logger(settings.audit_path))
     from api import pages, v1
 
@@ -72,16 +77,24 @@ def create_app(settings: Settings | None = None, graph: Graph | None = None) -> 
 
 
 def _docs(app: FastAPI) -> None:
-    """Swagger UI at /docs from locally installed assets (FastAPI's default loads them from a CDN)."""
+    """Swagger UI at /docs from locally installed assets (FastAPI's default loads them from a CDN);
+    it and /openapi.json need a key whenever keys exist."""
     import fastapi_offline
+    from fastapi import Depends
     from fastapi.openapi.docs import get_swagger_ui_html
+
+    from api.access import need
 
     assets = Path(fastapi_offline.__file__).resolve().parent / "static"
     app.mount("/static/docs", StaticFiles(directory=assets), name="docs-assets")
 
-    @app.get("/docs", include_in_schema=False)
+    @app.get("/openapi.json", include_in_schema=False, dependencies=[Depends(need("read"))])
+    def openapi() -> JSONResponse:
+        return JSONResponse(app.openapi())
+
+    @app.get("/docs", include_in_schema=False, dependencies=[Depends(need("read"))])
     def docs() -> Response:
-        return get_swagger_ui_html(
+        page = get_swagger_ui_html(
             openapi_url="/openapi.json",
             title="stkg API",
             swagger_js_url="/static/docs/swagger-ui-bundle.js",
@@ -89,6 +102,8 @@ def _docs(app: FastAPI) -> None:
             swagger_favicon_url="/static/docs/favicon.png",
             swagger_ui_parameters={"validatorUrl": None},
         )
+        page.headers["Content-Security-Policy"] = inline_policy(bytes(page.body).decode("utf-8"))
+        return page
 
 
 def _error_model() -> Any:

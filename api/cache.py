@@ -1,7 +1,8 @@
-"""Answers reused across requests until the graph changes (or a time limit passes)."""
+"""Answers reused across requests until the graph changes (or a time limit passes), bounded in bytes."""
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 from collections import OrderedDict
@@ -11,16 +12,33 @@ from typing import Any, TypeVar
 from graph.connection import Graph
 
 T = TypeVar("T")
+#: Share of the byte budget one answer may take; a bigger answer is served but not kept.
+LARGEST_SHARE = 4
+
+
+def footprint(value: Any) -> int:
+    """Roughly how many bytes an answer holds (strings and containers walked, others by getsizeof)."""
+    if isinstance(value, bytes | str):
+        return sys.getsizeof(value)
+    if isinstance(value, dict):
+        return sys.getsizeof(value) + sum(footprint(k) + footprint(v) for k, v in value.items())
+    if isinstance(value, list | tuple | set | frozenset):
+        return sys.getsizeof(value) + sum(footprint(v) for v in value)
+    return sys.getsizeof(value)
 
 
 class Answers:
-    """A small LRU of answers, each tagged with the graph version it was computed on."""
+    """An LRU of answers tagged with the graph version they were computed on, within a byte budget."""
 
-    def __init__(self, seconds: int, size: int = 1024) -> None:
+    def __init__(self, seconds: int, budget: int = 256 * 1024 * 1024) -> None:
         self.seconds = seconds
-        self.size = size
-        self._items: OrderedDict[Hashable, tuple[tuple[int, int], float, Any]] = OrderedDict()
+        self.budget = budget
+        self.held = 0  # bytes of the answers kept, by footprint()
+        self._items: OrderedDict[Hashable, tuple[tuple[int, int], float, Any, int]] = OrderedDict()
         self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._items)
 
     def peek(self, graph: Graph, key: Hashable) -> tuple[bool, Any]:
         """(True, answer) when a fresh answer for the current graph version is held."""
@@ -41,9 +59,16 @@ class Answers:
             return value  # type: ignore[no-any-return]
         version, now = graph.version(), time.monotonic()
         value = compute()
-        with self._lock:
-            self._items[key] = (version, now, value)
-            self._items.move_to_end(key)
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
+        self._keep(key, (version, now, value, footprint(key) + footprint(value)))
         return value
+
+    def _keep(self, key: Hashable, item: tuple[tuple[int, int], float, Any, int]) -> None:
+        """Hold an answer, dropping the least recently used until the budget holds."""
+        if self.seconds <= 0 or item[3] * LARGEST_SHARE > self.budget:
+            return
+        with self._lock:
+            old = self._items.pop(key, None)
+            self.held += item[3] - (old[3] if old else 0)
+            self._items[key] = item
+            while self.held > self.budget and self._items:
+                self.held -= self._items.popitem(last=False)[1][3]

@@ -262,6 +262,65 @@ def apikey_add(c: Context, key_id: str, role: str) -> None:
     click.echo(secret)
 
 
+@apikey.command(name="list")
+@pass_ctx
+def apikey_list(c: Context) -> None:
+    """Key ids and roles in the keys file (never the keys)."""
+    from api.keys import read_entries
+
+    path = c.settings.keys_path
+    rows = [{"key_id": e.key_id, "role": e.role} for e in (read_entries(path) if path.exists() else [])]
+    click.echo(render.table(rows) if rows else f"no keys in {path}")
+
+
+@apikey.command(name="revoke")
+@click.argument("key_id")
+@pass_ctx
+def apikey_revoke(c: Context, key_id: str) -> None:
+    """Remove KEY_ID's key; a running server refuses it (and its browser sessions) from the next request."""
+    from api.keys import revoke_key
+
+    revoke_key(c.settings.keys_path, key_id)
+    click.echo(f"revoked {key_id}", err=True)
+
+
+@apikey.command(name="rotate")
+@click.argument("key_id")
+@pass_ctx
+def apikey_rotate(c: Context, key_id: str) -> None:
+    """Give KEY_ID a new key with the same role; the old key stops working at once."""
+    from api.keys import rotate_key
+
+    secret = rotate_key(c.settings.keys_path, key_id)
+    click.echo(f"rotated {key_id}; the new key, shown only now:", err=True)
+    click.echo(secret)
+
+
+@cli.command()
+@click.option("--since", help="Only requests at or after this date or time (YYYY-MM-DD[THH:MM]).")
+@click.option("--key", "key_id", help="Only requests made with this key id ('local' without keys).")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+@pass_ctx
+def audit(c: Context, since: str | None, key_id: str | None, fmt: str) -> None:
+    """Read the server's audit log: who read or changed what, when, with what outcome."""
+    from api.audit import records
+
+    rows = list(records(c.settings.audit_path, since, key_id))
+    if fmt == "json":
+        click.echo(render.to_json(rows))
+        return
+    cols = ("at", "key_id", "role", "method", "route", "params", "status", "bytes", "ms")
+    flat = [{k: _audit_cell(r.get(k)) for k in cols} for r in rows]
+    click.echo(render.table(flat) if flat else f"no audit records in {c.settings.audit_path}")
+
+
+def _audit_cell(value: Any) -> Any:
+    """Parameters as k=v pairs in a table cell."""
+    if isinstance(value, dict):
+        return " ".join(f"{k}={v}" for k, v in value.items())
+    return value
+
+
 @cli.command()
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
 @pass_ctx

@@ -57,27 +57,47 @@ def new_secret() -> str:
     return secrets.token_urlsafe(32)
 
 
-class Keyring:
-    """The configured keys, by hash; empty means local, single-user mode."""
+@dataclass(frozen=True)
+class KeyEntry:
+    """One line of the keys file: id, role and the key's digest."""
 
-    def __init__(self, entries: dict[str, Principal]) -> None:
+    key_id: str
+    role: str
+    digest: str
+
+
+class Keyring:
+    """The configured keys, by hash (empty: local single-user mode); re-read when the keys file changes."""
+
+    def __init__(self, entries: dict[str, Principal], settings: Settings | None = None) -> None:
         self._by_hash = entries
+        self._settings = settings
+        self._stamp = _stamp(settings.keys_path) if settings else None
 
     @classmethod
     def load(cls, settings: Settings) -> Keyring:
         """Keys from the keys file (hashed) and STKG_API_KEYS (plain, hashed here)."""
-        entries: dict[str, Principal] = {}
-        if settings.api_keys_file or settings.keys_path.exists():
-            entries |= _read_file(settings.keys_path)
-        for n, item in enumerate(filter(None, (settings.api_keys or "").split(",")), 1):
-            key_id, role, secret = _split(item.strip(), f"STKG_API_KEYS item {n}")
-            entries[digest(secret)] = Principal(key_id, role)
-        return cls(entries)
+        return cls(_entries(settings), settings)
+
+    def refresh(self) -> None:
+        """Pick up keys added, revoked or rotated since the file was last read (no restart needed)."""
+        if self._settings is None:
+            return
+        stamp = _stamp(self._settings.keys_path)
+        if stamp != self._stamp:
+            self._by_hash, self._stamp = _entries(self._settings), stamp
 
     @property
     def empty(self) -> bool:
         """No keys: the server is local-only and every caller acts as admin."""
         return not self._by_hash
+
+    def by_digest(self, presented: str) -> Principal | None:
+        """The principal whose key has this digest (None when revoked or unknown)."""
+        for stored, who in self._by_hash.items():
+            if hmac.compare_digest(stored, presented):
+                return who
+        return None
 
     def identify(self, secret: str | None) -> Principal:
         """The principal for a presented key; 401 when missing or unknown."""
@@ -85,11 +105,34 @@ class Keyring:
             return LOCAL
         if not secret:
             raise AuthError("an API key is required (header X-API-Key or Authorization: Bearer)")
-        presented = digest(secret)
-        for stored, who in self._by_hash.items():
-            if hmac.compare_digest(stored, presented):
-                return who
-        raise AuthError("the API key is not valid")
+        who = self.by_digest(digest(secret))
+        if who is None:
+            raise AuthError("the API key is not valid")
+        return who
+
+
+def _stamp(path: Path) -> tuple[int, int] | None:
+    """What changes when the keys file is rewritten (mtime and size), None when absent."""
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_mtime_ns, st.st_size
+
+
+def _entries(settings: Settings) -> dict[str, Principal]:
+    """Principals by key digest from the keys file and STKG_API_KEYS; a key id given twice is refused."""
+    entries: dict[str, Principal] = {}
+    if settings.api_keys_file or settings.keys_path.exists():
+        entries |= {e.digest: Principal(e.key_id, e.role) for e in read_entries(settings.keys_path)}
+    for n, item in enumerate(filter(None, (settings.api_keys or "").split(",")), 1):
+        key_id, role, secret = _split(item.strip(), f"STKG_API_KEYS item {n}")
+        entries[digest(secret)] = Principal(key_id, role)
+    ids = [p.key_id for p in entries.values()]
+    twice = sorted({i for i in ids if ids.count(i) > 1})
+    if twice:
+        raise ConfigError(f"key id(s) given more than once: {', '.join(twice)}")
+    return entries
 
 
 def _split(item: str, where: str) -> tuple[str, str, str]:
@@ -102,31 +145,71 @@ def _split(item: str, where: str) -> tuple[str, str, str]:
     return parts[0], parts[1], parts[2]
 
 
-def _read_file(path: Path) -> dict[str, Principal]:
+def read_entries(path: Path) -> list[KeyEntry]:
     """Read `key_id:role:sha256hex` lines; blank lines and # comments are skipped."""
     if not path.is_file():
         raise ConfigError(f"STKG_API_KEYS_FILE {path} does not exist")
-    entries: dict[str, Principal] = {}
+    entries: list[KeyEntry] = []
     for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
         if line.strip() and not line.lstrip().startswith("#"):
             key_id, role, hexdigest = _split(line.strip(), f"{path}:{n}")
             if len(hexdigest) != 64:
                 raise ConfigError(f"{path}:{n}: the third field must be a SHA-256 hex digest")
-            entries[hexdigest.lower()] = Principal(key_id, role)
+            entries.append(KeyEntry(key_id, role, hexdigest.lower()))
     return entries
 
 
+def _write_entries(path: Path, entries: list[KeyEntry]) -> None:
+    """Replace the keys file atomically (a running server re-reads it on its next request)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text("".join(f"{e.key_id}:{e.role}:{e.digest}\n" for e in entries), encoding="utf-8")
+    tmp.chmod(0o600)
+    tmp.replace(path)
+
+
+def _existing(path: Path) -> list[KeyEntry]:
+    """The file's entries, or none when there is no file yet."""
+    return read_entries(path) if path.exists() else []
+
+
 def add_key(path: Path, key_id: str, role: str) -> str:
-    """Append a new key's hash to a keys file and return the key, which is shown only once."""
+    """Add a new key's hash to a keys file and return the key, which is shown only once."""
     if role not in ROLES:
         raise ConfigError(f"unknown role {role!r} (roles: {', '.join(ROLES)})")
-    if ":" in key_id or not key_id:
-        raise ConfigError("a key id must be non-empty and contain no ':'")
+    if ":" in key_id or not key_id or key_id != key_id.strip():
+        raise ConfigError("a key id must be non-empty, without ':' or surrounding spaces")
+    entries = _existing(path)
+    if any(e.key_id == key_id for e in entries):
+        raise ConfigError(
+            f"key id {key_id!r} already exists; `stkg apikey rotate {key_id}` gives it a new key"
+        )
     secret = new_secret()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a", encoding="utf-8") as fh:
-        fh.write(f"{key_id}:{role}:{digest(secret)}\n")
-    path.chmod(0o600)
+    _write_entries(path, [*entries, KeyEntry(key_id, role, digest(secret))])
+    return secret
+
+
+def _named(path: Path, key_id: str) -> list[KeyEntry]:
+    """The file's entries, refusing a key id that is not among them."""
+    entries = _existing(path)
+    if not any(e.key_id == key_id for e in entries):
+        known = ", ".join(e.key_id for e in entries) or "none"
+        raise ConfigError(f"no key with id {key_id!r} in {path} (ids: {known})")
+    return entries
+
+
+def revoke_key(path: Path, key_id: str) -> None:
+    """Remove a key; its holder's requests and browser sessions are refused from the next request on."""
+    _write_entries(path, [e for e in _named(path, key_id) if e.key_id != key_id])
+
+
+def rotate_key(path: Path, key_id: str) -> str:
+    """Give a key id a new key (same role); the old key stops working at once."""
+    secret = new_secret()
+    entries = [
+        KeyEntry(e.key_id, e.role, digest(secret)) if e.key_id == key_id else e for e in _named(path, key_id)
+    ]
+    _write_entries(path, entries)
     return secret
 
 

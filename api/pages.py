@@ -11,8 +11,9 @@ from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
 
 from api import picture
-from api.access import COOKIE, need
-from api.keys import PERMISSION_FOR, Principal
+from api.access import COOKIE, check_csrf, need, principal
+from api.guard import inline_policy
+from api.keys import PERMISSION_FOR, Principal, digest
 from api.v1 import answer, detail_of, graph_of, run_analysis, served
 from graph.errors import AuthError, NotFoundError, StkgError
 from queries import entity
@@ -45,8 +46,16 @@ def page(request: Request, name: str, status: int = 200, **context: Any) -> Resp
     """Render a template with what every page needs (who is signed in, link map)."""
     who = getattr(request.state, "principal", None)
     keyed = not request.app.state.keyring.empty
+    session = getattr(request.state, "session", None)
     base = {"who": who, "keyed": keyed, "links": LINKS, "as_of": request.query_params.get("as_of", "")}
+    base["csrf"] = session.csrf if session else ""
     return templates.TemplateResponse(request, name, {**base, **context}, status_code=status)
+
+
+def picture_response(html: str) -> Response:
+    """A picture document: its inline vis-network code allowed by hash, framed only by our own pages."""
+    policy = inline_policy(html, frame_ancestors="'self'")
+    return HTMLResponse(html, headers={"Content-Security-Policy": policy, "X-Frame-Options": "SAMEORIGIN"})
 
 
 def _searcher(g: Any, kind: str, text: str) -> Any:
@@ -270,7 +279,7 @@ async def partners_picture(request: Request, who: Principal = Depends(need("read
     html = await answer(
         request, ("picture", "partners", as_of), lambda: picture.partner_network(graph_of(request), as_of)
     )
-    return HTMLResponse(html)
+    return picture_response(html)
 
 
 @router.get("/pictures/disclosure", response_class=HTMLResponse)
@@ -281,7 +290,7 @@ async def disclosure_picture(
     params = {"nation": nation, "technology": technology, "as_of": request.query_params.get("as_of")}
     trace = await run_analysis(request, "disclosure-trace", params)
     key = ("picture", "disclosure", nation, technology, params["as_of"])
-    return HTMLResponse(await answer(request, key, lambda: picture.disclosure(graph_of(request), trace)))
+    return picture_response(await answer(request, key, lambda: picture.disclosure(graph_of(request), trace)))
 
 
 PICTURES = {"nations": picture.nation_partners, "forums": picture.forum, "agreements": picture.agreement}
@@ -298,7 +307,7 @@ async def entity_picture(
     html = await answer(
         request, ("picture", kind, key, as_of), lambda: PICTURES[kind](graph_of(request), key, as_of)
     )
-    return HTMLResponse(html)
+    return picture_response(html)
 
 
 @router.get("/login", response_class=HTMLResponse)
@@ -311,17 +320,30 @@ def login_form(request: Request, next: str = "/") -> Html:
 def login(
     request: Request, key: Annotated[str, Form(max_length=500)], next: Annotated[str, Form()] = "/"
 ) -> Html:
-    """Check the key and keep it in an HttpOnly cookie for this browser session."""
-    request.app.state.keyring.identify(key)  # raises 401 when wrong
+    """Check the key and open a session: the cookie holds a random id that expires, never the key."""
+    keyring = request.app.state.keyring
+    keyring.refresh()
+    keyring.identify(key)  # raises 401 when wrong
+    opened = request.app.state.sessions.open(digest(key))
     response = RedirectResponse(_local(next), status_code=303)
     secure = request.url.scheme == "https"
-    response.set_cookie(COOKIE, key, httponly=True, samesite="strict", secure=secure)
+    response.set_cookie(
+        COOKIE,
+        opened.sid,
+        max_age=request.app.state.sessions.seconds,
+        httponly=True,
+        samesite="strict",
+        secure=secure,
+    )
     return response
 
 
-@router.get("/logout")
-def logout(request: Request) -> Response:
-    """Forget the key in this browser."""
+@router.post("/logout")
+async def logout(request: Request) -> Response:
+    """End this browser's session (the form carries the session's CSRF token)."""
+    principal(request)
+    await check_csrf(request)
+    request.app.state.sessions.close(request.cookies.get(COOKIE))
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(COOKIE)
     return response

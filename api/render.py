@@ -1,8 +1,9 @@
-"""Render result rows as a table, JSON, CSV or XLSX for the CLI."""
+"""Render result rows as a table, JSON, CSV or XLSX; CSV and XLSX cells never carry live formulas."""
 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 from pathlib import Path
@@ -23,6 +24,31 @@ def _cell(value: Any) -> str:
     if isinstance(value, dict):
         return json.dumps(value, sort_keys=True)
     return str(value)
+
+
+#: First characters that make a spreadsheet read a CSV cell as a formula (OWASP CSV injection).
+FORMULA_STARTERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def inert(value: Any) -> str:
+    """A CSV cell a spreadsheet shows as text: text starting like a formula gets a leading apostrophe."""
+    text = _cell(value)
+    if isinstance(plain(value), int | float) and not isinstance(value, bool):
+        return text  # a number, negative or not, is not a formula
+    return "'" + text if text.startswith(FORMULA_STARTERS) else text
+
+
+def xlsx_value(value: Any) -> Any:
+    """A workbook cell keeping its type: numbers, booleans and dates as such, everything else as text."""
+    value = plain(value)
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    if isinstance(value, str) and len(value) == 10 and value[4:5] == "-" and value[7:8] == "-":
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            return value
+    return _cell(value)
 
 
 def columns(rows: list[dict[str, Any]]) -> list[str]:
@@ -54,7 +80,7 @@ def to_csv(rows: list[dict[str, Any]], cols: list[str] | None = None) -> str:
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(cols)
     for row in rows:
-        writer.writerow([_cell(row.get(c)) for c in cols])
+        writer.writerow([inert(row.get(c)) for c in cols])
     return buf.getvalue()
 
 
@@ -73,7 +99,13 @@ def to_xlsx(rows: list[dict[str, Any]], path: Path, cols: list[str] | None = Non
     ws.title = "result"  # type: ignore[union-attr]
     ws.append(cols)  # type: ignore[union-attr]
     for row in rows:
-        ws.append([_cell(row.get(c)) for c in cols])  # type: ignore[union-attr]
+        ws.append([xlsx_value(row.get(c)) for c in cols])  # type: ignore[union-attr]
+    for line in ws.iter_rows():  # type: ignore[union-attr]
+        for cell in line:
+            if cell.data_type == "f":
+                cell.data_type = "s"  # text that looks like a formula stays text, never a live formula
+            elif isinstance(cell.value, dt.date):
+                cell.number_format = "yyyy-mm-dd"
     wb.save(path)
 
 

@@ -312,14 +312,16 @@ async def ingest(
     who: Principal = Depends(need("admin")),
 ) -> dict[str, Any]:
     """Validate and load an upload, all or nothing, with the same rules as `stkg ingest`."""
+    from ingest.budget import Limits
     from ingest.upload import ingest_upload
 
-    limit = request.app.state.settings.max_upload_bytes
+    settings = request.app.state.settings
+    limit = settings.max_upload_bytes
     content = await file.read(limit + 1)
     if len(content) > limit:
         raise TooLargeError(f"the upload is over {limit} bytes")
     summary = await run_in_threadpool(
-        ingest_upload, graph_of(request), file.filename or "upload", content, limit, dry_run
+        ingest_upload, graph_of(request), file.filename or "upload", content, Limits.of(settings), dry_run
     )
     return {"dry_run": summary.dry_run, "summary": summary.describe(), "changes": summary.counts}
 
@@ -329,8 +331,12 @@ def cypher(
     request: Request, body: models.CypherRequest, who: Principal = Depends(need("admin"))
 ) -> dict[str, Any]:
     """Ad hoc Cypher, read-only (refused if it writes) with the configured timeout; admins only."""
+    import hashlib
+
+    from api.audit import note
     from graph.values import plain
 
+    note(request.state, cypher_sha256=hashlib.sha256(body.query.encode("utf-8")).hexdigest())
     rows = graph_of(request).read(body.query, body.params)
     return {"rows": [plain(r) for r in rows]}
 

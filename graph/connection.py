@@ -17,7 +17,16 @@ from neo4j.exceptions import AuthError as Neo4jAuthError
 from neo4j.exceptions import Neo4jError, ServiceUnavailable
 
 from graph import engine
-from graph.errors import ConfigError, EngineError, ParameterError, QueryError, ReadOnlyError
+from graph.errors import (
+    ConfigError,
+    ConflictError,
+    EngineError,
+    ParameterError,
+    QueryError,
+    QueryTimeoutError,
+    ReadOnlyError,
+    StkgError,
+)
 from graph.settings import Settings
 
 Row = dict[str, Any]
@@ -64,7 +73,7 @@ class Graph:
                     raise ReadOnlyError("the query tried to write; it was rolled back")
                 return rows
             except Neo4jError as exc:
-                raise _query_error(exc) from exc
+                raise _query_error(exc, self.settings.query_timeout) from exc
             finally:
                 _rollback(tx)
 
@@ -84,7 +93,7 @@ class Graph:
                 self._changed()
             except Neo4jError as exc:
                 _rollback(tx)
-                raise _query_error(exc) from exc
+                raise _query_error(exc, self.settings.query_timeout) from exc
             except BaseException:
                 _rollback(tx)
                 raise
@@ -132,10 +141,18 @@ def _rollback(tx: neo4j.Transaction) -> None:
         tx.rollback()
 
 
-def _query_error(exc: Neo4jError) -> QueryError:
+def _query_error(exc: Neo4jError, timeout: int | None = None) -> StkgError:
     """Turn a server error into one clear line, keeping the server's code."""
+    code = exc.code or ""
+    if "TransactionTimedOut" in code:
+        limit = f"{timeout} s " if timeout else ""
+        return QueryTimeoutError(
+            f"the query ran past its {limit}limit (STKG_QUERY_TIMEOUT) and was cancelled"
+        )
+    if code.startswith("Neo.TransientError"):
+        return ConflictError(f"another writer changed the graph at the same time ({code})")
     message = (exc.message or str(exc)).splitlines()[0]
-    return QueryError(f"{exc.code}: {message}" if exc.code else message)
+    return QueryError(f"{code}: {message}" if code else message)
 
 
 def _check(driver: neo4j.Driver, uri: str, database: str, hint: str) -> None:

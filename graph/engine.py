@@ -156,7 +156,13 @@ def _start_server(settings: Settings, secret: str) -> tuple[Any, int]:
 
         start_jvm(
             heap_size=settings.heap,
-            jvm_args=f"-Xrs -Djava.util.logging.config.file={props}",
+            jvm_args=[
+                "-Xrs",
+                f"-Djava.util.logging.config.file={props}",
+                # ArcadeDB's own per-command deadline (it ignores Bolt's tx_timeout): reads are cancelled
+                # in the engine, not merely abandoned by the client.
+                f"-Darcadedb.command.timeout={max(settings.query_timeout, 0) * 1000}",
+            ],
             interrupt=False,
         )
         server, bolt = _listening(adb, data_dir, secret)

@@ -31,6 +31,20 @@ class QueryError(StkgError):
     code = "query"
 
 
+class QueryTimeoutError(QueryError):
+    """The engine cancelled a query that ran past STKG_QUERY_TIMEOUT."""
+
+    http_status = 504
+    code = "timeout"
+
+
+class ConflictError(StkgError):
+    """Another writer changed the graph first; the request may be tried again."""
+
+    http_status = 409
+    code = "conflict"
+
+
 class ReadOnlyError(QueryError):
     """A read-only query tried to write; nothing was changed."""
 

@@ -46,7 +46,7 @@ class Settings:
     handoff_timeout: int
     # Rows per UNWIND batch when ingest writes to the graph.
     batch_size: int
-    # Seconds a read-only ad hoc query may run before it is cancelled (API and CLI).
+    # Seconds any engine command may run before the engine cancels it (reads; each write batch too).
     query_timeout: int
     # File of API keys ("key_id:role:sha256hex" per line); empty means <data_dir>/api-keys if present.
     api_keys_file: str | None
@@ -64,6 +64,18 @@ class Settings:
     cache_seconds: int
     # File the HTTP audit log (key id, route, status) is appended to; empty means <data_dir>/audit.log.
     audit_log: str | None
+    # Host names the server answers to (comma-separated); empty means loopback names plus STKG_HOST.
+    allowed_hosts: str | None
+    # Seconds a browser sign-in lasts before the user must sign in again.
+    session_seconds: int
+    # Upper bound, in bytes, on the memory the answer cache may hold (least recently used go first).
+    cache_bytes: int
+    # Largest total unpacked size of an upload (zip members, xlsx parts), in bytes, checked while unpacking.
+    max_unpacked_bytes: int
+    # Largest number of data rows one ingest accepts (all tables together).
+    max_rows: int
+    # Times an ingest that lost a write conflict to another ingest is retried before giving up.
+    ingest_retries: int
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -88,6 +100,12 @@ class Settings:
             port=_int("STKG_PORT", 8000),
             cache_seconds=_int("STKG_CACHE_SECONDS", 300),
             audit_log=env("STKG_AUDIT_LOG") or None,
+            allowed_hosts=env("STKG_ALLOWED_HOSTS") or None,
+            session_seconds=_int("STKG_SESSION_SECONDS", 8 * 3600),
+            cache_bytes=_int("STKG_CACHE_BYTES", 256 * 1024 * 1024),
+            max_unpacked_bytes=_int("STKG_MAX_UNPACKED_BYTES", 200 * 1024 * 1024),
+            max_rows=_int("STKG_MAX_ROWS", 1_000_000),
+            ingest_retries=_int("STKG_INGEST_RETRIES", 3),
         )
 
     def with_(self, **changes: object) -> Settings:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import random
 import sys
+import time
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
@@ -15,8 +17,9 @@ import neo4j
 
 from graph import schema
 from graph.connection import Graph
-from graph.errors import ValidationError
+from graph.errors import ConflictError, ValidationError
 from ingest import planning, reader
+from ingest.budget import Limits
 from ingest.mapping import NODE_TABLES, REL_TABLES
 from ingest.reader import Input
 from ingest.state import NodeState, classify, desired
@@ -157,7 +160,37 @@ class StderrBar(Progress):
 def ingest_input(
     graph: Graph, data: Input, dry_run: bool = False, progress: Progress | None = None
 ) -> Summary:
-    """Validate then write one input; raises ValidationError (nothing written) on any problem."""
+    """Validate then write one input; raises ValidationError (nothing written) on any problem.
+
+    When another ingest commits first and the engine reports a write conflict, the whole ingest
+    (validation included, against the graph as it now is) is retried STKG_INGEST_RETRIES times.
+    """
+    began = dt.datetime.now(dt.UTC)
+    tries = max(graph.settings.ingest_retries, 0) + 1
+    for attempt in range(1, tries + 1):
+        try:
+            return _ingest_once(graph, data, dry_run, progress)
+        except ConflictError as exc:
+            if attempt == tries:
+                lost = f"{tries} attempts lost: {exc}"
+                raise ConflictError(
+                    f"another ingest was writing{_winner(graph, began)}; try again ({lost})"
+                ) from exc
+            time.sleep(random.uniform(0.1, 0.5) * attempt)
+    raise AssertionError("unreachable")
+
+
+def _winner(graph: Graph, since: dt.datetime) -> str:
+    """' (run ID)' for the newest run that finished while this ingest was trying, if any."""
+    rows = graph.read(
+        "MATCH (r:IngestRun) WHERE r.finished >= $since RETURN r.id AS id ORDER BY r.finished DESC LIMIT 1",
+        {"since": since.isoformat(timespec="milliseconds")},
+    )
+    return f" (run {rows[0]['id']})" if rows else ""
+
+
+def _ingest_once(graph: Graph, data: Input, dry_run: bool, progress: Progress | None) -> Summary:
+    """One attempt: read what the graph holds, validate, classify and write in one transaction."""
     started = dt.datetime.now(dt.UTC)
     if not dry_run:
         schema.ensure_schema(graph)
@@ -207,7 +240,7 @@ def _record_run(tx: neo4j.Transaction, summary: Summary, data: Input, started: d
 
 def ingest_path(graph: Graph, path: Path, dry_run: bool = False, progress: Progress | None = None) -> Summary:
     """Read a path (CSV directory, .xlsx or .json) and ingest it."""
-    return ingest_input(graph, reader.read(path), dry_run, progress)
+    return ingest_input(graph, reader.read(path, Limits.of(graph.settings)), dry_run, progress)
 
 
 def reference_compiled(graph: Graph) -> dt.date | None:

@@ -5,12 +5,18 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import openpyxl
+import openpyxl.utils
 import pandas as pd
 
+from graph.errors import StkgError, ValidationError
+from ingest import budget
+from ingest.budget import Limits
 from ingest.contract import BY_NAME
 
 
@@ -34,6 +40,8 @@ class Input:
     problems: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     compiled: str | None = None  # shipped reference data only: the date its facts were checked
+    limits: Limits = field(default_factory=Limits)
+    rows: int = 0  # data rows read so far, against limits.rows
 
 
 def _text(value: Any) -> str:
@@ -81,27 +89,73 @@ def _read_csv(path: Path, data: Input) -> None:
 
 
 def _add(data: Input, name: str, origin: str, frame: pd.DataFrame, first_row: int) -> None:
-    """Register a table, or warn about a sheet or file that is not part of the contract."""
+    """Register a table read as a frame."""
+    if _known(data, name, origin):
+        _count(data, origin, len(frame))
+        columns = [str(c).strip() for c in frame.columns]
+        data.tables[name] = RawTable(name, origin, columns, _frame_rows(frame, first_row))
+
+
+def _known(data: Input, name: str, origin: str) -> bool:
+    """True for a contract table not seen yet; otherwise warn (unknown) or report (twice)."""
     if name not in BY_NAME:
         data.warnings.append(f"{origin}:-:-: not a known table ({name!r}); ignored")
-        return
+        return False
     if name in data.tables:
         data.problems.append(f"{origin}:-:-: table {name!r} given twice")
-        return
-    columns = [str(c).strip() for c in frame.columns]
-    data.tables[name] = RawTable(name, origin, columns, _frame_rows(frame, first_row))
+        return False
+    return True
+
+
+def _count(data: Input, origin: str, rows: int) -> None:
+    """Add a table's rows to the ingest's total, refusing it past the row budget."""
+    data.rows += rows
+    budget.check_rows(origin, data.rows, data.limits.rows)
 
 
 def _read_xlsx(path: Path, data: Input) -> None:
-    """A workbook whose sheet names are table names."""
-    data.checksums[path.name] = hashlib.sha256(path.read_bytes()).hexdigest()
+    """A workbook whose sheet names are table names, streamed sheet by sheet after its parts are checked."""
+    raw = path.read_bytes()
+    data.checksums[path.name] = hashlib.sha256(raw).hexdigest()
+    with budget.open_zip(path.name, io.BytesIO(raw)) as archive:
+        budget.check_archive(path.name, archive, data.limits.unpacked)
     try:
-        sheets = pd.read_excel(path, sheet_name=None, dtype=object, engine="openpyxl")
+        book = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
+    except StkgError:
+        raise
     except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds on a bad workbook
         data.problems.append(f"{path.name}:-:-: cannot read the workbook: {exc}")
         return
-    for sheet, frame in sheets.items():
-        _add(data, str(sheet).strip(), f"{path.name}#{sheet}", frame, 2)
+    try:
+        for sheet in book.worksheets:
+            name, origin = str(sheet.title).strip(), f"{path.name}#{sheet.title}"
+            if not _known(data, name, origin):
+                continue
+            values = sheet.iter_rows(values_only=True)
+            header = [_text(h) for h in next(values, None) or ()]
+            while header and not header[-1]:
+                header.pop()
+            data.tables[name] = RawTable(name, origin, header, _sheet_rows(data, origin, header, values))
+    finally:
+        book.close()
+
+
+def _sheet_rows(
+    data: Input, origin: str, header: list[str], values: Iterator[tuple[Any, ...]]
+) -> list[tuple[int, dict[str, str]]]:
+    """Non-blank rows of a sheet numbered as the spreadsheet shows them, counted against the row budget."""
+    out = []
+    for number, row in enumerate(values, 2):
+        cells = [_text(v) for v in row]
+        if not any(cells):
+            continue
+        extra = [i for i, v in enumerate(cells[len(header) :], len(header)) if v]
+        if extra:
+            column = openpyxl.utils.get_column_letter(extra[0] + 1)
+            data.problems.append(f"{origin}:{number}:{column}: a value beyond the last header column")
+        out.append((number, dict(zip(header, cells, strict=False))))
+        _count(data, origin, 1)
+    return out
 
 
 def _read_json(path: Path, data: Input) -> None:
@@ -113,6 +167,8 @@ def _read_json(path: Path, data: Input) -> None:
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         data.problems.append(f"{path.name}:-:-: not valid UTF-8 JSON: {exc}")
         return
+    except RecursionError as exc:
+        raise ValidationError([f"{path.name}:-:-: JSON nested too deeply to be a table of rows"]) from exc
     if not isinstance(doc, dict):
         data.problems.append(f"{path.name}:-:-: expected an object {{table: [rows]}}")
         return
@@ -135,9 +191,9 @@ def read_tables(tables: dict[str, list[dict[str, Any]]], origin: str = "input") 
     return data
 
 
-def read(path: Path) -> Input:
-    """Read a CSV directory, an .xlsx workbook or a .json file."""
-    data = Input(path)
+def read(path: Path, limits: Limits | None = None) -> Input:
+    """Read a CSV directory, an .xlsx workbook or a .json file, within the budgets of `limits`."""
+    data = Input(path, limits=limits or Limits())
     if path.is_dir():
         files = sorted(path.glob("*.csv"))
         if not files:

@@ -1,55 +1,66 @@
-"""Uploaded ingest files (a zip of CSVs, an .xlsx workbook or a .json file), unpacked safely."""
+"""Uploaded ingest files (a zip of CSVs, an .xlsx workbook or a .json file), unpacked safely.
+
+Names, sizes, compression methods, CRCs and cell sizes are checked while the bytes stream, before
+anything is parsed; a malformed upload is a 4xx with a message, never a crash.
+"""
 
 from __future__ import annotations
 
 import io
 import tempfile
-import zipfile
+from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
+from typing import BinaryIO
 
 from graph.connection import Graph
 from graph.errors import ValidationError
-from ingest import reader
+from ingest import budget, reader
+from ingest.budget import Limits
 from ingest.pipeline import Summary, ingest_input
 
-#: Upper bound on the unpacked size of a zip, as a multiple of the upload limit (zip bombs).
-EXPANSION = 20
 
-
-def ingest_upload(graph: Graph, name: str, content: bytes, limit: int, dry_run: bool = False) -> Summary:
+def ingest_upload(graph: Graph, name: str, content: bytes, limits: Limits, dry_run: bool = False) -> Summary:
     """Validate and ingest uploaded bytes exactly as `stkg ingest` would the same file."""
-    suffix = PurePosixPath(name).suffix.lower()
+    base = PurePosixPath(name.replace("\\", "/")).name or "upload"
+    budget.check_name("upload", base)
+    suffix = PurePosixPath(base).suffix.lower()
     with tempfile.TemporaryDirectory(prefix="stkg-upload-") as tmp:
         root = Path(tmp)
         if suffix == ".zip":
-            path = _unzip(name, content, root, limit * EXPANSION)
+            path = _unzip(base, content, root, limits.unpacked)
         elif suffix in {".xlsx", ".json", ".csv"}:
-            path = root / PurePosixPath(name).name
+            path = root / base
             path.write_bytes(content)
         else:
-            raise ValidationError([f"{name}:-:-: expected a .zip of CSV files, an .xlsx or a .json file"])
-        data = reader.read(path)
-        data.path = Path(f"upload:{name}")  # what the run records, rather than a temporary directory
+            raise ValidationError([f"{base}:-:-: expected a .zip of CSV files, an .xlsx or a .json file"])
+        data = reader.read(path, limits)
+        data.path = Path(f"upload:{base}")  # what the run records, rather than a temporary directory
         return ingest_input(graph, data, dry_run)
 
 
-def _unzip(name: str, content: bytes, root: Path, budget: int) -> Path:
+def _unzip(name: str, content: bytes, root: Path, limit: int) -> Path:
     """Extract the CSV files of a zip (flat, or in one folder) into root; refuse anything unsafe."""
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(content))
-    except zipfile.BadZipFile as exc:
-        raise ValidationError([f"{name}:-:-: not a valid zip file ({exc})"]) from exc
-    members = [m for m in archive.infolist() if not m.is_dir() and m.filename.lower().endswith(".csv")]
-    members = [m for m in members if not PurePosixPath(m.filename).name.startswith(("._", "."))]
-    if not members:
-        raise ValidationError([f"{name}:-:-: the zip holds no .csv files"])
-    if sum(m.file_size for m in members) > budget:
-        raise ValidationError([f"{name}:-:-: the zip unpacks to more than {budget} bytes"])
-    seen: set[str] = set()
-    for m in members:
-        base = PurePosixPath(m.filename).name
-        if base in seen:
-            raise ValidationError([f"{name}:-:-: two files named {base} in the zip"])
-        seen.add(base)
-        (root / base).write_bytes(archive.read(m))
+    with budget.open_zip(name, io.BytesIO(content)) as archive:
+        found = [m for m in budget.members(name, archive) if m.filename.lower().endswith(".csv")]
+        found = [m for m in found if not PurePosixPath(m.filename).name.startswith(("._", "."))]
+        if not found:
+            raise ValidationError([f"{name}:-:-: the zip holds no .csv files"])
+        seen: set[str] = set()
+        spent = [0]
+        for m in found:
+            base = PurePosixPath(m.filename).name
+            if base in seen:
+                raise ValidationError([f"{name}:-:-: two files named {base} in the zip"])
+            seen.add(base)
+            with (root / base).open("wb") as out:
+                budget.check_cells(
+                    f"{name}#{m.filename}", _tee(budget.stream(name, archive, m, spent, limit), out), "csv"
+                )
     return root
+
+
+def _tee(chunks: Iterator[bytes], out: BinaryIO) -> Iterator[bytes]:
+    """Write each chunk to a file as it passes through a check."""
+    for chunk in chunks:
+        out.write(chunk)
+        yield chunk

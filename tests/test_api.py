@@ -24,6 +24,8 @@ from queries.analysis import analysis
 from tests.fixtures import count, load
 
 AS_OF = "2025-01-01"
+#: Test clients address the server by a loopback name, as a browser on this machine would.
+BASE = "http://127.0.0.1:8000"
 KEYS = "v:viewer:view-key,p:planner:plan-key,s:security_reviewer:sec-key,a:admin:admin-key"
 HEADERS = {
     role: {"X-API-Key": key}
@@ -126,7 +128,7 @@ def local(loaded: Graph, tmp_path_factory: pytest.TempPathFactory) -> Iterator[T
     """No keys configured: local single-user mode, every request acts as admin."""
     tmp = tmp_path_factory.mktemp("local")
     settings = Settings.from_env().with_(data_dir=tmp, api_keys=None, api_keys_file=None, audit_log=None)
-    with TestClient(create_app(settings, loaded)) as client:
+    with TestClient(create_app(settings, loaded), base_url=BASE) as client:
         yield client
 
 
@@ -145,7 +147,7 @@ def keyed_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 
 @pytest.fixture(scope="module")
 def keyed(loaded: Graph, keyed_settings: Settings) -> Iterator[TestClient]:
-    with TestClient(create_app(keyed_settings, loaded)) as client:
+    with TestClient(create_app(keyed_settings, loaded), base_url=BASE) as client:
         yield client
 
 
@@ -173,11 +175,15 @@ def test_health_and_version_need_no_key(keyed: TestClient) -> None:
     assert get(keyed, "/version", None)["engine"] == "arcadedb-embedded"
 
 
-def test_docs_are_served_from_local_assets(keyed: TestClient) -> None:
-    html = get(keyed, "/docs", None)
+def test_docs_are_served_from_local_assets_and_need_a_key(keyed: TestClient) -> None:
+    get(keyed, "/docs", None, 401)
+    get(keyed, "/openapi.json", None, 401)
+    html = get(keyed, "/docs", "viewer")
     assert "/static/docs/swagger-ui-bundle.js" in html and external_refs(html) == []
+    policy = keyed.get("/docs", headers=HEADERS["viewer"]).headers["content-security-policy"]
+    assert "'sha256-" in policy and "unsafe-inline" not in policy  # its one inline script, by hash
     assert get(keyed, "/static/docs/swagger-ui-bundle.js", None)
-    assert get(keyed, "/openapi.json", None)["info"]["title"] == "stkg"
+    assert get(keyed, "/openapi.json", "viewer")["info"]["title"] == "stkg"
 
 
 # ---------------------------------------------------------------- entities
@@ -519,11 +525,19 @@ def test_pages_ask_for_a_key_and_the_login_cookie_works(keyed: TestClient) -> No
         "httponly" in ok.headers["set-cookie"].lower()
         and "samesite=strict" in ok.headers["set-cookie"].lower()
     )
+    sid = keyed.cookies.get("stkg_session")
+    assert sid and "view-key" not in ok.headers["set-cookie"]  # a random session id, never the key
     assert keyed.get("/forums/ALL").status_code == 200
     assert keyed.get("/disclose").status_code == 403
-    keyed.get("/logout")
-    keyed.cookies.clear()
+    page = keyed.get("/forums/ALL").text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert token
+    assert keyed.post("/logout", data={"csrf_token": "wrong"}).status_code == 403
+    out = keyed.post("/logout", data={"csrf_token": token.group(1)}, follow_redirects=False)
+    assert out.status_code == 303
+    keyed.cookies.set("stkg_session", sid)  # the old id is dead on the server, not only in this browser
     assert keyed.get("/forums/ALL").status_code == 401
+    keyed.cookies.clear()
 
 
 # ---------------------------------------------------------------- keys and binding

@@ -19,7 +19,9 @@ EXAMPLES = 12  # per operation: bounded so the suite stays quick
 
 def test_no_server_errors_on_any_operation(engine_graph: Graph, tmp_path: Path) -> None:
     world(engine_graph)
-    config = Settings.from_env().with_(data_dir=tmp_path, api_keys=None, api_keys_file=None, audit_log=None)
+    config = Settings.from_env().with_(
+        data_dir=tmp_path, api_keys=None, api_keys_file=None, audit_log=None, allowed_hosts="testserver"
+    )
     schema = schemathesis.openapi.from_asgi("/openapi.json", create_app(config, engine_graph))
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) > 20
