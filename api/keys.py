@@ -213,11 +213,13 @@ def rotate_key(path: Path, key_id: str) -> str:
     return secret
 
 
-#: Permission needed per entity kind or analysis beyond "read" (restriction details and the
-#: disclosure trace are for security reviewers; the pre-draft check is for planners).
+#: Permission needed per entity kind or analysis beyond "read" (restriction details, the disclosure
+#: trace and the what-if, whose reasons name restrictions, are for security reviewers; the pre-draft
+#: check is for planners). README's role matrix states the same, field by field.
 PERMISSION_FOR = {
     "restrictions": "disclose",
     "exemptions": "disclose",
     "disclosure-trace": "disclose",
+    "disclosure-whatif": "disclose",
     "predraft-check": "plan",
 }

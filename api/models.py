@@ -416,7 +416,7 @@ class AnalysisInfo(Model):
 class Health(Model):
     status: str
     engine: str
-    uri: str
+    uri: str | None = Field(None, description="the engine's address; admins only")
 
 
 class Version(Model):

@@ -77,7 +77,7 @@ def to_csv(rows: list[dict[str, Any]], cols: list[str] | None = None) -> str:
     """CSV with a header row; list cells joined with ';'."""
     cols = cols or columns(rows)
     buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
+    writer = csv.writer(buf, lineterminator="\r\n")  # RFC 4180; a "\n" terminator leaves CR in cells unquoted
     writer.writerow(cols)
     for row in rows:
         writer.writerow([inert(row.get(c)) for c in cols])

@@ -18,7 +18,7 @@ from api.access import need
 from api.cache import Answers
 from api.keys import PERMISSION_FOR, Principal
 from graph.connection import Graph
-from graph.errors import EngineError, TooLargeError
+from graph.errors import EngineError, StkgError, TooLargeError
 from queries import entity
 from queries.analysis import Analysis, analyses
 
@@ -80,14 +80,24 @@ CSV: dict[int | str, dict[str, Any]] = {
 
 
 @router.get("/healthz", response_model=models.Health, tags=["service"])
-def healthz(request: Request) -> dict[str, str]:
+def healthz(request: Request) -> dict[str, str | None]:
     """Is the engine reachable? 503 when it is not."""
     g = graph_of(request)
     try:
         g.read("RETURN 1 AS ok")
     except Exception as exc:  # noqa: BLE001 - any failure means unhealthy
         raise EngineError(f"the graph engine does not answer: {exc}") from exc
-    return {"status": "ok", "engine": g.engine, "uri": g.uri}
+    return {"status": "ok", "engine": g.engine, "uri": g.uri if _is_admin(request) else None}
+
+
+def _is_admin(request: Request) -> bool:
+    """True when the caller (identified without requiring a key) is an admin."""
+    from api.access import principal
+
+    try:
+        return principal(request).may("admin")
+    except StkgError:
+        return False
 
 
 @router.get("/version", response_model=models.Version, tags=["service"])
@@ -297,11 +307,17 @@ for _a in served().values():
 
 @api.get("/runs", tags=["ingest"])
 def list_runs(request: Request, who: Principal = Depends(need("read"))) -> list[dict[str, Any]]:
-    """Recorded ingest runs, newest first."""
+    """Recorded ingest runs, newest first; only admins see where on the server an input was read from."""
+    from pathlib import PurePath
+
     from graph.values import plain
     from ingest.pipeline import runs
 
-    return [plain(r) for r in runs(graph_of(request))]
+    rows = [plain(r) for r in runs(graph_of(request))]
+    if not who.may("admin"):
+        for r in rows:
+            r["path"] = PurePath(str(r["path"] or "")).name or None
+    return rows
 
 
 @api.post("/ingest", response_model=models.IngestResult, tags=["ingest"])

@@ -104,7 +104,7 @@ class Settings:
             session_seconds=_int("STKG_SESSION_SECONDS", 8 * 3600),
             cache_bytes=_int("STKG_CACHE_BYTES", 256 * 1024 * 1024),
             max_unpacked_bytes=_int("STKG_MAX_UNPACKED_BYTES", 200 * 1024 * 1024),
-            max_rows=_int("STKG_MAX_ROWS", 1_000_000),
+            max_rows=_int("STKG_MAX_ROWS", 500_000),
             ingest_retries=_int("STKG_INGEST_RETRIES", 3),
         )
 

@@ -32,7 +32,7 @@ class Limits:
     """The budgets of one ingest (from settings; tests make smaller ones)."""
 
     unpacked: int = 200 * 1024 * 1024
-    rows: int = 1_000_000
+    rows: int = 500_000
 
     @classmethod
     def of(cls, settings: Settings) -> Limits:

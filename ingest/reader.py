@@ -131,6 +131,9 @@ def _read_xlsx(path: Path, data: Input) -> None:
             name, origin = str(sheet.title).strip(), f"{path.name}#{sheet.title}"
             if not _known(data, name, origin):
                 continue
+            declared = (sheet.max_row or 1) - 1  # the sheet's used range, read before any row
+            if data.rows + declared > data.limits.rows:
+                budget.check_rows(f"{origin} (its used range)", data.rows + declared, data.limits.rows)
             values = sheet.iter_rows(values_only=True)
             header = [_text(h) for h in next(values, None) or ()]
             while header and not header[-1]:

@@ -166,12 +166,10 @@ def get(client: TestClient, url: str, role: str | None = "admin", status: int = 
 
 
 # ---------------------------------------------------------------- service
-def test_health_and_version_need_no_key(keyed: TestClient) -> None:
-    assert get(keyed, "/healthz", None) == {
-        "status": "ok",
-        "engine": "arcadedb-embedded",
-        "uri": keyed.app.state.graph.uri,
-    }  # type: ignore[attr-defined]
+def test_health_and_version_need_no_key_and_only_admins_see_the_engine_address(keyed: TestClient) -> None:
+    assert get(keyed, "/healthz", None) == {"status": "ok", "engine": "arcadedb-embedded", "uri": None}
+    assert get(keyed, "/healthz", "viewer")["uri"] is None
+    assert get(keyed, "/healthz", "admin")["uri"] == keyed.app.state.graph.uri  # type: ignore[attr-defined]
     assert get(keyed, "/version", None)["engine"] == "arcadedb-embedded"
 
 
@@ -350,6 +348,11 @@ def test_keys_are_required_and_checked(keyed: TestClient) -> None:
             {"planner", "security_reviewer", "admin"},
         ),
         ("/api/v1/analyses/disclosure-trace?nation=GBR&technology=ML", {"security_reviewer", "admin"}),
+        ("/api/v1/analyses/disclosure-whatif?lift=LIC", {"security_reviewer", "admin"}),
+        ("/whatif", {"security_reviewer", "admin"}),
+        ("/disclose.pdf?nation=GBR&technology=ML", {"security_reviewer", "admin"}),
+        ("/api/v1/runs", {"viewer", "planner", "security_reviewer", "admin"}),
+        ("/docs", {"viewer", "planner", "security_reviewer", "admin"}),
         ("/api/v1/restrictions", {"security_reviewer", "admin"}),
         ("/api/v1/restrictions/LIC", {"security_reviewer", "admin"}),
         ("/api/v1/exemptions/EX-GBR", {"security_reviewer", "admin"}),
