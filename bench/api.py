@@ -1,14 +1,20 @@
 """HTTP load benchmark: N concurrent clients against `stkg serve` on the sample portfolio.
 
 Run: .venv/bin/python -m bench.api [--clients 50] [--seconds 30]
-Prints JSON: throughput, p50/p95/p99 per endpoint class, errors. Targets (embedded engine, sample
-portfolio): p95 under 100 ms for entity pages and under 500 ms for analyses, zero errors.
+Prints JSON: throughput, p50/p95/p99 per endpoint class, errors, and the server's peak RSS. Targets
+(embedded engine, sample portfolio): p95 under 100 ms for entity pages and under 500 ms for analyses,
+zero errors.
+
+Cache-miss mode: .venv/bin/python -m bench.api --cache-miss --agreements 20000 [--clients 10]
+asks the analyses with a new `as_of` on every request (so no answer is reused) against a synthetic
+portfolio; the server's peak RSS must stay under 2 GiB (the answer cache is bounded in bytes).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime as dt
 import json
 import re
 import signal
@@ -24,6 +30,20 @@ from bench.process import clean_env
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET_P95_MS = {"entity": 100, "page": 100, "analysis": 500}
+#: Peak resident memory the server may reach in cache-miss mode.
+TARGET_PEAK_RSS_MIB = 2048
+#: Analyses asked in cache-miss mode (ids that exist in the synthetic portfolio and the reference data).
+MISSES = {
+    "analysis": [
+        "/api/v1/analyses/coverage-gaps",
+        "/api/v1/analyses/duplicates",
+        "/api/v1/analyses/exclusionary-consortia",
+        "/api/v1/analyses/collaborations?nation=GBR",
+        "/api/v1/analyses/expiring?within_days=365",
+        "/api/v1/analyses/partner-centrality",
+        "/api/v1/analyses/disclosure-trace?nation=CAN&technology=USML-IV",
+    ]
+}
 #: What the clients request, by class; every client walks the whole list in its own order.
 REQUESTS = {
     "entity": [
@@ -49,13 +69,13 @@ REQUESTS = {
 }
 
 
-def start_server(data_dir: Path, cache: bool) -> tuple[subprocess.Popen[str], str]:
-    """`stkg serve --port 0` on its own data directory (it loads the sample when empty)."""
+def start_server(data_dir: Path, cache: bool, sample: bool = True) -> tuple[subprocess.Popen[str], str]:
+    """`stkg serve --port 0` on its own data directory (it loads the sample when empty, unless told not to)."""
     env = clean_env(data_dir)
     if not cache:
         env["STKG_CACHE_SECONDS"] = "0"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "api.cli", "serve", "--port", "0"],
+        [sys.executable, "-m", "api.cli", "serve", "--port", "0", *([] if sample else ["--no-sample"])],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,
@@ -100,15 +120,44 @@ class Connection:
         self.reader = self.writer = None
 
 
-async def client(base: str, n: int, until: float, samples: list[tuple[str, str, float, int]]) -> None:
+def load_synthetic(data_dir: Path, agreements: int) -> None:
+    """Reference data plus a seeded synthetic portfolio, ingested before the server starts."""
+    from ingest.synth import synth, write_csv
+
+    env = clean_env(data_dir)
+    out = data_dir / "synth"
+    write_csv(synth(agreements, seed=7), out)
+    for args in (["init"], ["ingest", str(out)]):
+        subprocess.run(
+            [sys.executable, "-m", "api.cli", *args], cwd=ROOT, env=env, check=True, capture_output=True
+        )
+
+
+def peak_rss_mib(pid: int) -> int:
+    """The process's peak resident set so far (VmHWM), in MiB."""
+    status = Path(f"/proc/{pid}/status").read_text()
+    found = re.search(r"VmHWM:\s+(\d+) kB", status)
+    return int(found.group(1)) // 1024 if found else -1
+
+
+def dated(url: str, day: int) -> str:
+    """The url asking as of a date no other request asks (cache-miss mode)."""
+    as_of = dt.date(2000, 1, 1) + dt.timedelta(days=day)
+    return f"{url}{'&' if '?' in url else '?'}as_of={as_of.isoformat()}"
+
+
+async def client(
+    base: str, n: int, until: float, samples: list[tuple[str, str, float, int]], miss: bool = False
+) -> None:
     """One closed-loop client: request, wait for the answer, request the next."""
-    plan = [(cls, url) for cls, urls in REQUESTS.items() for url in urls]
+    plan = [(cls, url) for cls, urls in (MISSES if miss else REQUESTS).items() for url in urls]
     plan = plan[n % len(plan) :] + plan[: n % len(plan)]
     address = urlparse(base)
     conn = Connection(address.hostname or "127.0.0.1", address.port or 80)
     i = 0
     while time.perf_counter() < until:
         cls, url = plan[i % len(plan)]
+        url = dated(url, n * 100_000 + i) if miss else url
         started = time.perf_counter()
         try:
             status = await conn.get(url)
@@ -129,7 +178,7 @@ def percentile(values: list[float], q: float) -> float:
 def summary(samples: list[tuple[str, str, float, int]], seconds: float, clients: int) -> dict[str, object]:
     """Throughput and latency percentiles per class, errors, and whether the targets were met."""
     classes: dict[str, object] = {}
-    for cls in REQUESTS:
+    for cls in sorted({s[0] for s in samples}):
         ms = [s[2] for s in samples if s[0] == cls]
         p95 = percentile(ms, 95)
         classes[cls] = {
@@ -153,11 +202,13 @@ def summary(samples: list[tuple[str, str, float, int]], seconds: float, clients:
     }
 
 
-async def load(base: str, clients: int, seconds: float) -> list[tuple[str, str, float, int]]:
+async def load(
+    base: str, clients: int, seconds: float, miss: bool = False
+) -> list[tuple[str, str, float, int]]:
     """Warm every URL once, then run the clients together."""
     address = urlparse(base)
     warm = Connection(address.hostname or "127.0.0.1", address.port or 80)
-    for urls in REQUESTS.values():
+    for urls in (MISSES if miss else REQUESTS).values():
         for url in urls:
             status = await warm.get(url)
             if status != 200:
@@ -165,7 +216,7 @@ async def load(base: str, clients: int, seconds: float) -> list[tuple[str, str, 
     warm.close()
     samples: list[tuple[str, str, float, int]] = []
     until = time.perf_counter() + seconds
-    await asyncio.gather(*(client(base, n, until, samples) for n in range(clients)))
+    await asyncio.gather(*(client(base, n, until, samples, miss) for n in range(clients)))
     return samples
 
 
@@ -179,15 +230,31 @@ def main() -> None:
     parser.add_argument(
         "--no-cache", action="store_true", help="Compute every answer (STKG_CACHE_SECONDS=0)."
     )
+    parser.add_argument("--cache-miss", action="store_true", help="A new as_of on every request.")
+    parser.add_argument(
+        "--agreements", type=int, default=0, help="A synthetic portfolio instead of the sample."
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="stkg-bench-api-") as tmp:
-        proc, base = start_server(Path(tmp), cache=not args.no_cache)
+        if args.agreements:
+            load_synthetic(Path(tmp), args.agreements)
+        proc, base = start_server(Path(tmp), cache=not args.no_cache, sample=not args.agreements)
         try:
-            samples = asyncio.run(load(base, args.clients, args.seconds))
+            samples = asyncio.run(load(base, args.clients, args.seconds, args.cache_miss))
+            peak = peak_rss_mib(proc.pid)
         finally:
             proc.send_signal(signal.SIGTERM)
             proc.wait(timeout=60)
-    print(json.dumps({"cache": not args.no_cache, **summary(samples, args.seconds, args.clients)}, indent=2))
+    result = {
+        "cache": not args.no_cache,
+        "cache_miss": args.cache_miss,
+        "agreements": args.agreements or "sample",
+        **summary(samples, args.seconds, args.clients),
+        "server_peak_rss_mib": peak,
+        "target_peak_rss_mib": TARGET_PEAK_RSS_MIB,
+        "meets_rss_target": 0 < peak < TARGET_PEAK_RSS_MIB,
+    }
+    print(json.dumps(result, indent=2))
 
 
 if __name__ == "__main__":

@@ -207,3 +207,71 @@ def test_whatif_page_groups_changes_by_nation(page: Any) -> None:
     page.fill("#whatif-form input[name=extend]", "ITAR-126.77")
     page.click("#whatif-form button[type=submit]")
     assert "ITAR-126.7" in page.content()  # the error suggests the exemption meant
+
+
+ATTACK = """<!doctype html><title>attack</title><script>
+const rows = {exemptions: [{id: "PLANTED", citation: "x", nations: "CHN", overrides: "ITAR-126.1-CHN"}]};
+const form = new FormData();
+form.append("file", new Blob([JSON.stringify(rows)], {type: "application/json"}), "x.json");
+fetch("TARGET/api/v1/ingest", {method: "POST", body: form, mode: "no-cors", credentials: "include"})
+  .then(() => { document.title = "sent"; }, (e) => { document.title = "failed " + e; });
+</script>"""
+
+
+@pytest.fixture
+def attacker(server: str) -> Iterator[str]:
+    """A page on another port of this host that POSTs an exemption to stkg (the audit's attack)."""
+    import http.server
+    import threading
+
+    body = ATTACK.replace("TARGET", server).encode()
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}/"
+    httpd.shutdown()
+
+
+def test_a_page_on_another_port_cannot_write_to_the_graph(page: Any, server: str, attacker: str) -> None:
+    import httpx
+
+    seen: list[Any] = []
+    page.on("request", lambda r: seen.append(r) if r.url.endswith("/api/v1/ingest") else None)
+    page.goto(attacker)
+    page.wait_for_function("document.title !== 'attack'")
+    assert seen, "the attack page's POST never left the browser"  # it was sent; the server must refuse it
+    assert httpx.get(f"{server}/api/v1/exemptions/PLANTED").status_code == 404
+    trace = httpx.get(f"{server}/api/v1/analyses/disclosure-trace", params={"nation": "CHN", "technology": "MP-AI"})
+    assert trace.json()["verdict"] == "denied"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/",
+        "/nations/AUS",
+        "/disclose?nation=CHN&technology=MP-AI",
+        "/pictures/partners",
+        "/docs",
+        "/engagement?component=ARMY",
+        "/whatif?extend=ITAR-126.7&to=CAN",
+    ],
+)
+def test_pages_work_under_the_content_security_policy(page: Any, url: str) -> None:
+    refused: list[str] = []
+    page.on("console", lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None)
+    page.goto(url)
+    page.wait_for_load_state("networkidle")
+    if page.locator("iframe.picture").count():
+        assert drawn_pixels(picture_frame(page)) > 100
+    assert refused == []
