@@ -98,16 +98,19 @@ class Guard:
             )
         if scope["method"] in SAFE_METHODS:
             return None
-        return cross_site(headers, scope.get("scheme", "http"))
+        return cross_site(headers)
 
 
-def cross_site(headers: Headers, scheme: str) -> tuple[int, str, str] | None:
-    """A state-changing request sent by a page of another origin (another port counts) is refused."""
+def cross_site(headers: Headers) -> tuple[int, str, str] | None:
+    """A state-changing request sent by a page of another origin (another port counts) is refused.
+
+    The Origin's host and port must be the Host the request was sent to; its scheme is not compared,
+    so a TLS-terminating proxy in front of the server does not break same-origin writes."""
     site = headers.get("sec-fetch-site")
     if site and site not in ("same-origin", "none"):
         return 403, "cross_site", f"cross-site request refused (Sec-Fetch-Site: {site})"
     origin = headers.get("origin")
-    if origin is not None and origin != f"{scheme}://{headers.get('host', '')}":
+    if origin is not None and (origin == "null" or urlsplit(origin).netloc != headers.get("host", "")):
         return 403, "cross_site", f"cross-site request refused (Origin {origin!r} is not this server)"
     return None
 

@@ -251,7 +251,9 @@ def test_a_page_on_another_port_cannot_write_to_the_graph(page: Any, server: str
     page.wait_for_function("document.title !== 'attack'")
     assert seen, "the attack page's POST never left the browser"  # it was sent; the server must refuse it
     assert httpx.get(f"{server}/api/v1/exemptions/PLANTED").status_code == 404
-    trace = httpx.get(f"{server}/api/v1/analyses/disclosure-trace", params={"nation": "CHN", "technology": "MP-AI"})
+    trace = httpx.get(
+        f"{server}/api/v1/analyses/disclosure-trace", params={"nation": "CHN", "technology": "MP-AI"}
+    )
     assert trace.json()["verdict"] == "denied"
 
 
