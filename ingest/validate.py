@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from ingest.contract import BY_NAME, ORDER, Column, Table
 from ingest.nation import Resolver, iso
-from ingest.reader import Input, RawTable
+from ingest.reader import Cell, Input, RawTable
 
 #: Largest accepted cell, in characters (a 10 MB cell is an error, not a node property).
 MAX_CELL = 100_000
@@ -65,15 +66,22 @@ class _Checker:
             self.problem(where, f"unknown nation {text!r}{hint}")
         return code
 
-    def cell(self, where: str, col: Column, text: str) -> Any:
+    def cell(self, where: str, col: Column, value: Cell) -> Any:
         """Parse a non-empty cell by its column type; None (with a problem) when it is bad."""
         kind = col.type
+        if isinstance(value, list) and kind not in ("list", "nations"):
+            self.problem(where, f"a list ({len(value)} values) where a single value belongs")
+            return None
         if kind in ("list", "nations"):
-            items = [p.strip() for p in text.split(";") if p.strip()]
+            items = value if isinstance(value, list) else [p.strip() for p in value.split(";") if p.strip()]
             if kind == "list":
                 return list(dict.fromkeys(items))
             codes = [self.nation(where, p) for p in items]
             return list(dict.fromkeys(c for c in codes if c)) if all(codes) else None
+        text = str(value)
+        if kind in ("date", "int") and not text.isascii():
+            self.problem(where, f"{text!r} has non-ASCII characters (digits must be 0-9)")
+            return None
         if kind == "nation":
             return self.nation(where, text)
         if kind == "date":
@@ -116,20 +124,31 @@ class _Checker:
             self.problem(f"{raw.origin}:1:{name}", "required column is missing")
         for name in raw.columns:
             if name not in spec.names:
-                self.plan.warnings.append(f"{raw.origin}:1:{name}: unknown column; ignored")
+                self.unknown_column(raw, spec, name)
         records = []
         for row, cells in raw.rows:
             rec: Record = {"_row": row, "_source": f"{raw.origin}:{row}"}
             for col in spec.columns:
-                rec[col.name] = self.value(f"{raw.origin}:{row}:{col.name}", col, cells, missing)
+                rec[col.name] = self.value(f"{raw.origin}:{row}:{raw.label(col.name)}", col, cells, missing)
             records.append(rec)
         return records
 
-    def value(self, where: str, col: Column, cells: dict[str, str], missing: list[str]) -> Any:
+    def unknown_column(self, raw: RawTable, spec: Table, name: str) -> None:
+        """A column the contract lacks: a problem when it looks like a misspelt one, else a warning."""
+        absent = [c for c in spec.names if c not in raw.columns]
+        near = difflib.get_close_matches(name.lower().replace(" ", "_"), absent, n=1, cutoff=0.75)
+        where = f"{raw.origin}:1:{raw.label(name)}"
+        if near:
+            self.problem(where, f"unknown column; did you mean {near[0]!r}? (its values would be lost)")
+        else:
+            self.plan.warnings.append(f"{where}: unknown column; ignored")
+
+    def value(self, where: str, col: Column, cells: dict[str, Cell], missing: list[str]) -> Any:
         """One cell: required, size, then type."""
         text = cells.get(col.name, "")
-        if len(text) > MAX_CELL:
-            self.problem(where, f"cell has {len(text):,} characters; the limit is {MAX_CELL:,}")
+        size = sum(map(len, text)) if isinstance(text, list) else len(text)
+        if size > MAX_CELL:
+            self.problem(where, f"cell has {size:,} characters; the limit is {MAX_CELL:,}")
             return None
         if not text:
             if col.required and col.name not in missing:
@@ -266,10 +285,11 @@ def _input_nations(data: Input) -> Iterable[tuple[str, str, list[str]]]:
     """Nations defined by the input itself, so its own codes and aliases resolve."""
     raw = data.tables.get("nations")
     for _, cells in raw.rows if raw else []:
-        code = cells.get("code", "").strip().upper()
+        code = str(cells.get("code", "")).strip().upper()
         if code:
-            aliases = [a.strip() for a in cells.get("aliases", "").split(";") if a.strip()]
-            yield code, cells.get("name", "") or code, aliases
+            given = cells.get("aliases", "")
+            aliases = given if isinstance(given, list) else [a.strip() for a in given.split(";") if a.strip()]
+            yield code, str(cells.get("name", "")) or code, aliases
 
 
 def validate(data: Input, known: Known | None = None) -> Plan:
