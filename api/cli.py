@@ -350,12 +350,15 @@ def status(c: Context, fmt: str) -> None:
 @cli.command()
 @click.argument("path", type=click.Path(path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Validate and show what would change; write nothing.")
+@click.option(
+    "--ignore-unknown-tables", is_flag=True, help="Warn about sheets, files or members that are not tables."
+)
 @pass_ctx
-def ingest(c: Context, path: Path, dry_run: bool) -> None:
+def ingest(c: Context, path: Path, dry_run: bool, ignore_unknown_tables: bool) -> None:
     """Load a CSV directory, an .xlsx workbook or a .json file (all or nothing)."""
     from ingest.pipeline import StderrBar, ingest_path
 
-    summary = ingest_path(c.graph, path, dry_run, StderrBar())
+    summary = ingest_path(c.graph, path, dry_run, StderrBar(), ignore_unknown_tables)
     click.echo(summary.describe())
 
 

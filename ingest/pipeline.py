@@ -238,9 +238,16 @@ def _record_run(tx: neo4j.Transaction, summary: Summary, data: Input, started: d
     ).consume()
 
 
-def ingest_path(graph: Graph, path: Path, dry_run: bool = False, progress: Progress | None = None) -> Summary:
+def ingest_path(
+    graph: Graph,
+    path: Path,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+    ignore_unknown: bool = False,
+) -> Summary:
     """Read a path (CSV directory, .xlsx or .json) and ingest it."""
-    return ingest_input(graph, reader.read(path, Limits.of(graph.settings)), dry_run, progress)
+    data = reader.read(path, Limits.of(graph.settings), ignore_unknown)
+    return ingest_input(graph, data, dry_run, progress)
 
 
 def reference_compiled(graph: Graph) -> dt.date | None:

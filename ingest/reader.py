@@ -88,12 +88,12 @@ def forbidden(text: str) -> str | None:
     return f"U+{ord(found.group()):04X}" if found else None
 
 
-def _known(data: Input, name: str, origin: str, kind: str) -> bool:
+def _known(data: Input, name: str, origin: str, kind: str, given: str | None = None) -> bool:
     """True for a contract table not seen yet; otherwise a problem (or, when told, a warning)."""
     if name not in BY_NAME:
         near = difflib.get_close_matches(name.strip().lower(), list(BY_NAME), n=1, cutoff=0.6)
         hint = f"; did you mean {near[0]!r}?" if near else f" (tables: {', '.join(BY_NAME)})"
-        message = f"{origin}:-:-: {kind} {name!r} is not a table{hint}"
+        message = f"{origin}:-:-: {kind} {given or repr(name)} is not a table{hint}"
         if data.ignore_unknown:
             data.warnings.append(message + " ignored (--ignore-unknown-tables)")
         else:
@@ -219,7 +219,7 @@ def _read_xlsx(path: Path, data: Input) -> None:
 def _read_sheet(data: Input, path: Path, sheet: Any, xml: str) -> None:
     """One sheet: refused when merged or holding unsaved formulas; else rows counted as they stream."""
     name, origin = str(sheet.title).strip(), f"{path.name}#{sheet.title}"
-    if not _known(data, name, origin, "sheet"):
+    if not _known(data, name, origin, "sheet", repr(sheet.title)):
         return
     merged = re.search(r'<mergeCell ref="([A-Z]+\d+:[A-Z]+\d+)"', xml)
     if merged:
@@ -227,7 +227,9 @@ def _read_sheet(data: Input, path: Path, sheet: Any, xml: str) -> None:
             f"{origin}:-:-: merged cells ({merged.group(1)}); unmerge them so every cell has its value"
         )
         return
-    unsaved = re.search(r'<c r="([A-Z]+\d+)"[^>]*>\s*<f[^>]*(?:/>|>[^<]*</f>)\s*</c>', xml)
+    unsaved = re.search(
+        r'<c r="([A-Z]+\d+)"[^>]*>\s*<f[^>]*(?:/>|>[^<]*</f>)\s*(?:<v\s*/>|<v>\s*</v>)?\s*</c>', xml
+    )
     if unsaved:
         data.problems.append(
             f"{origin}:-:{unsaved.group(1)}: a formula with no saved value; open and save the workbook in a "

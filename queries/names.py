@@ -60,14 +60,27 @@ def keyed(graph: Graph, label: str, key: str, text: str, field: str) -> str:
     raise NotFoundError(f"unknown {label.lower()} {text!r}", [upper[c] for c in close])
 
 
+def nations_in(graph: Graph, codes: list[str], field: str) -> None:
+    """Every code names a nation in the graph; an unknown one is an error with the nearest codes."""
+    rows = graph.read("MATCH (n:Nation) WHERE n.code IN $codes RETURN n.code AS code", {"codes": codes})
+    missing = sorted(set(codes) - {r["code"] for r in rows})
+    if missing:
+        every = [r["code"] for r in graph.read("MATCH (n:Nation) RETURN n.code AS code")]
+        near = difflib.get_close_matches(missing[0], every, n=3)
+        raise NotFoundError(f"unknown nation {missing[0]!r} ({field}): no such nation in the graph", near)
+
+
 def resolve(graph: Graph, types: dict[str, str], params: dict[str, Any]) -> dict[str, Any]:
-    """Replace technology and component names in bound parameters by their keys, checked in the graph."""
+    """Replace technology and component names in bound parameters by their keys, checked in the graph;
+    nations (already codes) must be in the graph too."""
     out = dict(params)
     known: list[dict[str, Any]] | None = None
     for name, kind in types.items():
         value = out.get(name)
         if value in (None, "", []):
             continue
+        if kind in ("nation", "nations"):
+            nations_in(graph, value if isinstance(value, list) else [value], name)
         if kind in ("technology", "technologies"):
             known = known if known is not None else technologies(graph)
             out[name] = (
