@@ -297,6 +297,26 @@ def apikey_rotate(c: Context, key_id: str) -> None:
 
 
 @cli.command()
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="A directory (CSV files), a .xlsx workbook, a .json file or a .graphml file.",
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["csv", "xlsx", "json", "graphml"]), help="Default: from --out."
+)
+@click.option("--tables", help="Only these tables (comma-separated), in the ingest contract.")
+@pass_ctx
+def export(c: Context, out: Path, fmt: str | None, tables: str | None) -> None:
+    """Write the graph in the ingest contract (ingesting it back gives the same graph), or as GraphML."""
+    from ingest.export import export as write
+
+    only = [t.strip() for t in tables.split(",") if t.strip()] if tables else None
+    click.echo(f"wrote {write(c.graph, out, fmt, only)}", err=True)
+
+
+@cli.command()
 @click.option("--since", help="Only requests at or after this date or time (YYYY-MM-DD[THH:MM]).")
 @click.option("--key", "key_id", help="Only requests made with this key id ('local' without keys).")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")

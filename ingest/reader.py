@@ -187,11 +187,15 @@ def _read_csv(path: Path, data: Input) -> None:
         )
 
 
+#: A leading apostrophe before these marks text that starts like a formula (stkg's CSV export writes it).
+ESCAPED = ("'=", "'+", "'-", "'@")
+
+
 def _csv_rows(reader: Any) -> Iterator[tuple[int, list[Cell]]]:
     """Records numbered by the line they start on (a quoted cell may span lines)."""
     start = reader.line_num + 1
     for record in reader:
-        yield start, [c.strip() for c in record]
+        yield start, [c[1:] if c.startswith(ESCAPED) else c for c in (c.strip() for c in record)]
         start = reader.line_num + 1
 
 

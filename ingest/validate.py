@@ -174,6 +174,23 @@ def _duplicates(checker: _Checker, origin: str, spec: Table, records: list[Recor
             seen[key] = rec["_row"]
 
 
+def _one_membership(checker: _Checker, origin: str, records: list[Record]) -> None:
+    """The graph holds one membership per forum and nation: a second row would silently replace the first."""
+    seen: dict[tuple[Any, Any], int] = {}
+    for rec in records:
+        pair = (rec.get("forum"), rec.get("nation"))
+        if None in pair:
+            continue
+        if pair in seen:
+            checker.problem(
+                f"{origin}:{rec['_row']}:nation",
+                f"{pair[1]} already has a membership of {pair[0]} at row {seen[pair]}; give one row per "
+                "forum and nation (with its latest role and dates)",
+            )
+        else:
+            seen[pair] = rec["_row"]
+
+
 def _factors(checker: _Checker, plan: Plan, origin: str, records: list[Record]) -> list[Record]:
     """One rating per nation: a repeat must agree (the Strategy asks for one cooperative potential)."""
     first: dict[str, Record] = {}
@@ -311,6 +328,8 @@ def validate(data: Input, known: Known | None = None) -> Plan:
                 continue
             _duplicates(checker, origins[name], BY_NAME[name], records)
             _date_order(checker, origins[name], records)
+            if name == "memberships":
+                _one_membership(checker, origins[name], records)
     _check_refs(checker, plan, known, origins)
     _cycles(checker, plan, known, origins)
     plan.nation_names = resolver.names

@@ -229,3 +229,11 @@ def test_an_unknown_entity_parameter_is_an_error_not_an_empty_answer(
 def test_the_cli_names_the_unknown_component(tmp_path: Path) -> None:
     done = run_stkg("query", "collaborations", "--param", "component=NOPE", data_dir=tmp_path)
     assert done.returncode != 0 and "unknown component 'NOPE'" in done.stderr
+
+
+def test_a_second_membership_of_the_same_forum_and_nation_is_refused(based: Graph, tmp_path: Path) -> None:
+    """Two rows for one pair (observer, then member) would leave one relationship: the first, silently lost."""
+    write(tmp_path / "d" / "forums.csv", "id,name,kind\nF,Forum,group\n")
+    text = "forum,nation,role,since\nF,USA,observer,2000-01-01\nF,USA,member,2010-01-01\n"
+    write(tmp_path / "d" / "memberships.csv", text)
+    refused(based, tmp_path / "d", "memberships.csv:3:nation: USA already has a membership of F at row 2")
