@@ -297,6 +297,20 @@ def apikey_rotate(c: Context, key_id: str) -> None:
 
 
 @cli.command()
+@click.option("--out", type=click.Path(path_type=Path), required=True, help="The .xlsx workbook to write.")
+def template(out: Path) -> None:
+    """Write an empty workbook to fill in: one sheet per table, hints, drop-downs, a README sheet."""
+    from ingest.template import write_template
+
+    if out.suffix.lower() != ".xlsx":
+        raise ParameterError("--out must name an .xlsx file", field="out")
+    sheets = write_template(out)
+    click.echo(
+        f"wrote {out} ({len(sheets) - 1} tables); fill it in, then: stkg ingest {out} --dry-run", err=True
+    )
+
+
+@cli.command()
 @click.option(
     "--out",
     type=click.Path(path_type=Path),

@@ -33,6 +33,8 @@ from ingest.contract import BY_NAME
 Cell = str | list[str]
 #: Control characters (C0 but tab, DEL, C1) and invisible formatting (zero-width, bidi overrides, BOM).
 FORBIDDEN = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
+#: A workbook sheet ingest skips: the instructions `stkg template` puts first.
+README_SHEET = "README"
 csv.field_size_limit(2**31 - 1)  # cells are bounded by the file; validate.py reports cells over MAX_CELL
 
 
@@ -223,6 +225,8 @@ def _read_xlsx(path: Path, data: Input) -> None:
 def _read_sheet(data: Input, path: Path, sheet: Any, xml: str) -> None:
     """One sheet: refused when merged or holding unsaved formulas; else rows counted as they stream."""
     name, origin = str(sheet.title).strip(), f"{path.name}#{sheet.title}"
+    if name.upper() == README_SHEET:
+        return
     if not _known(data, name, origin, "sheet", repr(sheet.title)):
         return
     merged = re.search(r'<mergeCell ref="([A-Z]+\d+:[A-Z]+\d+)"', xml)
