@@ -449,8 +449,7 @@ def _emit(result: Any, fmt: str, out: Path | None, cols: list[str] | None) -> No
     if fmt == "xlsx":
         if out is None:
             raise ParameterError("--format xlsx needs --out FILE", field="out")
-        rows = result if isinstance(result, list) else [result]
-        render.to_xlsx(rows, out, cols)
+        render.to_xlsx(result, out, cols)
         click.echo(f"wrote {out}", err=True)
         return
     text = render.render(result, fmt, cols)

@@ -89,30 +89,66 @@ def to_json(data: Any) -> str:
     return json.dumps(plain(data), indent=2, ensure_ascii=False, sort_keys=False)
 
 
-def to_xlsx(rows: list[dict[str, Any]], path: Path, cols: list[str] | None = None) -> None:
-    """Write one sheet named 'result'."""
+def to_xlsx(rows: list[dict[str, Any]] | dict[str, Any], path: Path, cols: list[str] | None = None) -> None:
+    """Rows on one sheet named 'result'; one object (a pre-draft check, a trace) as a sheet per section."""
     from openpyxl import Workbook
 
-    cols = cols or columns(rows)
     wb = Workbook()
-    ws = wb.active
-    ws.title = "result"  # type: ignore[union-attr]
-    ws.append(cols)  # type: ignore[union-attr]
-    for row in rows:
-        ws.append([xlsx_value(row.get(c)) for c in cols])  # type: ignore[union-attr]
-    for line in ws.iter_rows():  # type: ignore[union-attr]
-        for cell in line:
-            if cell.data_type == "f":
-                cell.data_type = "s"  # text that looks like a formula stays text, never a live formula
-            elif isinstance(cell.value, dt.date):
-                cell.number_format = "yyyy-mm-dd"
+    wb.remove(wb.active)  # type: ignore[arg-type]
+    parts = sections(rows) if isinstance(rows, dict) else {"result": rows}
+    for name, part in parts.items():
+        ws = wb.create_sheet(name[:31])
+        heads = (cols if name == "result" and cols else None) or columns(part)
+        ws.append(heads)
+        for row in part:
+            ws.append([xlsx_value(row.get(c)) for c in heads])
+        _values_only(ws)
     wb.save(path)
 
 
+def _values_only(ws: Any) -> None:
+    """Text that looks like a formula stays text, never a live formula; dates show as dates."""
+    for line in ws.iter_rows():
+        for cell in line:
+            if cell.data_type == "f":
+                cell.data_type = "s"
+            elif isinstance(cell.value, dt.date):
+                cell.number_format = "yyyy-mm-dd"
+
+
+def sections(obj: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    """One object as tables: its plain fields (lists of values joined) as one 'answer' row, and each
+    list of objects as a section of rows."""
+
+    def rows(v: Any) -> bool:
+        return isinstance(v, list) and any(isinstance(i, dict) for i in v)
+
+    out: dict[str, list[dict[str, Any]]] = {"answer": [{k: v for k, v in obj.items() if not rows(v)}]}
+    out |= {k: v for k, v in obj.items() if rows(v)}
+    return out
+
+
+def flat_csv(obj: dict[str, Any]) -> str:
+    """One object as a single CSV: a `section` column, then every section's fields."""
+    rows = [{"section": name, **row} for name, part in sections(obj).items() for row in part]
+    return to_csv(rows)
+
+
+def section_tables(obj: dict[str, Any]) -> str:
+    """One object as text: its scalar fields as lines, then each section as a titled table."""
+    parts = sections(obj)
+    lines = [f"{k}: {_cell(v)}" for k, v in parts.pop("answer")[0].items()]
+    for name, part in parts.items():
+        lines += ["", f"{name} ({len(part)})", table(part) if part else "(none)"]
+    return "\n".join(lines)
+
+
 def render(data: Any, fmt: str, cols: list[str] | None = None) -> str:
-    """Render rows (a list) or one object (a dict) in a text format."""
-    if fmt == "json" or isinstance(data, dict):
+    """Render rows (a list) or one object (a dict, as sections) in a text format."""
+    if fmt == "json":
         return to_json(data)
+    if isinstance(data, dict):
+        return flat_csv(data) if fmt == "csv" else section_tables(data)
     if fmt == "csv":
         return to_csv(data, cols)
     return table(data, cols)

@@ -117,3 +117,28 @@ def test_the_cli_exports_chosen_tables(tmp_path: Path) -> None:
         "export", "--out", str(tmp_path / "x.json"), "--tables", "components", data_dir=tmp_path / "d"
     )
     assert done.returncode == 0, done.stderr
+
+
+def test_single_answers_honour_table_csv_and_xlsx(sample: Graph, tmp_path: Path) -> None:
+    import csv
+    import io
+
+    from api import render
+    from queries.analysis import analysis
+
+    check = analysis("predraft-check").run(sample, {"parties": "USA,GBR,CHN", "technologies": "MP-AI"})
+    text = render.render(check, "table")
+    assert text.startswith("parties: USA;GBR;CHN\ntechnologies: MP-AI") and "\ndisclosure (2)\n" in text
+    rows = list(csv.DictReader(io.StringIO(render.render(check, "csv"), newline="")))
+    disclosure = [r for r in rows if r["section"] == "disclosure"]
+    assert [(r["nation"], r["verdict"]) for r in disclosure] == [("CHN", "denied"), ("GBR", "permitted")]
+    assert rows[0]["section"] == "answer" and rows[0]["parties"] == "USA;GBR;CHN"
+    render.to_xlsx(check, tmp_path / "p.xlsx")
+    book = openpyxl.load_workbook(tmp_path / "p.xlsx")
+    assert book.sheetnames[:2] == ["answer", "overlapping_agreements"]
+    overlap = book["overlapping_agreements"]
+    heads = [c.value for c in overlap[1]]
+    first = {h: c for h, c in zip(heads, overlap[2], strict=True)}
+    assert first["party_overlap"].data_type == "n" and isinstance(first["party_overlap"].value, float)
+    trace = analysis("disclosure-trace").run(sample, {"nation": "AUS", "technology": "USML-IV"})
+    assert "headline: permitted except 5 narrower items" in render.render(trace, "table")
