@@ -387,12 +387,17 @@ def status(c: Context, fmt: str) -> None:
 @click.option(
     "--ignore-unknown-tables", is_flag=True, help="Warn about sheets, files or members that are not tables."
 )
+@click.option(
+    "--mapping",
+    type=click.Path(path_type=Path, exists=True, dir_okay=False),
+    help="A YAML mapping from your own sheets and columns to the contract (see ingest/examples/).",
+)
 @pass_ctx
-def ingest(c: Context, path: Path, dry_run: bool, ignore_unknown_tables: bool) -> None:
+def ingest(c: Context, path: Path, dry_run: bool, ignore_unknown_tables: bool, mapping: Path | None) -> None:
     """Load a CSV directory, an .xlsx workbook or a .json file (all or nothing)."""
     from ingest.pipeline import StderrBar, ingest_path
 
-    summary = ingest_path(c.graph, path, dry_run, StderrBar(), ignore_unknown_tables)
+    summary = ingest_path(c.graph, path, dry_run, StderrBar(), ignore_unknown_tables, mapping)
     click.echo(summary.describe())
 
 

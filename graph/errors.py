@@ -45,6 +45,13 @@ class ConflictError(StkgError):
     code = "conflict"
 
 
+class StalePreviewError(StkgError):
+    """The graph changed between an upload's preview and its confirmation; nothing was written."""
+
+    http_status = 409
+    code = "stale_preview"
+
+
 class ReadOnlyError(QueryError):
     """A read-only query tried to write; nothing was changed."""
 

@@ -17,7 +17,7 @@ import neo4j
 
 from graph import schema
 from graph.connection import Graph
-from graph.errors import ConflictError, ValidationError
+from graph.errors import ConflictError, StalePreviewError, ValidationError
 from ingest import planning, reader
 from ingest.budget import Limits
 from ingest.mapping import NODE_TABLES, REL_TABLES
@@ -36,6 +36,12 @@ class Summary:
     dry_run: bool
     counts: dict[str, dict[str, int]] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    relationships: dict[str, int] = field(default_factory=dict)  # per table: relationships (re)written
+
+    @property
+    def preview(self) -> tuple[dict[str, dict[str, int]], dict[str, int]]:
+        """What a confirmed upload must still find: the same counts and relationships to write."""
+        return self.counts, self.relationships
 
     @property
     def changed(self) -> int:
@@ -112,6 +118,16 @@ def _counts(plan: Plan, states: dict[str, dict[str, NodeState]]) -> dict[str, di
     return out
 
 
+def _relationships(states: dict[str, dict[str, NodeState]]) -> dict[str, int]:
+    """Per table, the relationships the write replaces: every managed set of each created or updated owner."""
+    out = {}
+    for table, owners in states.items():
+        changed = [s for s in owners.values() if s.status != "unchanged"]
+        if changed:
+            out[table] = sum(len(r) for s in changed for r in s.rels.values())
+    return out
+
+
 def _columns(data: Input) -> dict[str, set[str]]:
     """Columns present per table: only those relationship sets are managed."""
     return {name: set(t.columns) for name, t in data.tables.items()}
@@ -158,7 +174,11 @@ class StderrBar(Progress):
 
 
 def ingest_input(
-    graph: Graph, data: Input, dry_run: bool = False, progress: Progress | None = None
+    graph: Graph,
+    data: Input,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+    expect: tuple[dict[str, dict[str, int]], dict[str, int]] | None = None,
 ) -> Summary:
     """Validate then write one input; raises ValidationError (nothing written) on any problem.
 
@@ -169,7 +189,7 @@ def ingest_input(
     tries = max(graph.settings.ingest_retries, 0) + 1
     for attempt in range(1, tries + 1):
         try:
-            return _ingest_once(graph, data, dry_run, progress)
+            return _ingest_once(graph, data, dry_run, progress, expect)
         except ConflictError as exc:
             if attempt == tries:
                 lost = f"{tries} attempts lost: {exc}"
@@ -189,8 +209,16 @@ def _winner(graph: Graph, since: dt.datetime) -> str:
     return f" (run {rows[0]['id']})" if rows else ""
 
 
-def _ingest_once(graph: Graph, data: Input, dry_run: bool, progress: Progress | None) -> Summary:
-    """One attempt: read what the graph holds, validate, classify and write in one transaction."""
+def _ingest_once(
+    graph: Graph,
+    data: Input,
+    dry_run: bool,
+    progress: Progress | None,
+    expect: tuple[dict[str, dict[str, int]], dict[str, int]] | None = None,
+) -> Summary:
+    """One attempt: read what the graph holds, validate, classify and write in one transaction.
+
+    With `expect` (a confirmed preview), the same computation must find what the preview found."""
     started = dt.datetime.now(dt.UTC)
     if not dry_run:
         schema.ensure_schema(graph)
@@ -204,7 +232,12 @@ def _ingest_once(graph: Graph, data: Input, dry_run: bool, progress: Progress | 
     planned = planning.changes(graph, plan)
     run_id = f"run-{started:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
     counts = _counts(plan, states) | {c.spec.table: dict(c.counts) for c in planned}
-    summary = Summary(run_id, str(data.path), dry_run, counts, plan.warnings)
+    summary = Summary(run_id, str(data.path), dry_run, counts, plan.warnings, _relationships(states))
+    if expect is not None and summary.preview != expect:
+        raise StalePreviewError(
+            "the graph changed since the preview, so it no longer says what would be written; "
+            "preview the upload again"
+        )
     if dry_run or summary.changed == 0:
         return summary  # an identical re-ingest writes nothing, not even a run record
     progress = progress or Progress()
@@ -244,10 +277,19 @@ def ingest_path(
     dry_run: bool = False,
     progress: Progress | None = None,
     ignore_unknown: bool = False,
+    mapping: Path | None = None,
 ) -> Summary:
-    """Read a path (CSV directory, .xlsx or .json) and ingest it."""
-    data = reader.read(path, Limits.of(graph.settings), ignore_unknown)
-    return ingest_input(graph, data, dry_run, progress)
+    """Read a path (CSV directory, .xlsx or .json), through a mapping file when given, and ingest it."""
+    return ingest_input(graph, read_input(graph, path, ignore_unknown, mapping), dry_run, progress)
+
+
+def read_input(graph: Graph, path: Path, ignore_unknown: bool = False, mapping: Path | None = None) -> Input:
+    """The input as contract tables: read directly, or drawn from the user's own layout by a mapping."""
+    from ingest import crosswalk
+
+    maps = crosswalk.load(mapping) if mapping else None
+    data = reader.read(path, Limits.of(graph.settings), ignore_unknown, any_name=maps is not None)
+    return crosswalk.apply(data, maps, mapping.name) if maps is not None and mapping else data
 
 
 def reference_compiled(graph: Graph) -> dt.date | None:

@@ -69,6 +69,7 @@ class Input:
     limits: Limits = field(default_factory=Limits)
     rows: int = 0  # data rows read so far, against limits.rows
     ignore_unknown: bool = False  # --ignore-unknown-tables: warn about other sheets/files instead
+    any_name: bool = False  # read every sheet, file or member as it is named (a mapping picks the tables)
 
 
 def text_of(value: Any) -> str:
@@ -92,7 +93,7 @@ def forbidden(text: str) -> str | None:
 
 def _known(data: Input, name: str, origin: str, kind: str, given: str | None = None) -> bool:
     """True for a contract table not seen yet; otherwise a problem (or, when told, a warning)."""
-    if name not in BY_NAME:
+    if name not in BY_NAME and not data.any_name:
         near = difflib.get_close_matches(name.strip().lower(), list(BY_NAME), n=1, cutoff=0.6)
         hint = f"; did you mean {near[0]!r}?" if near else f" (tables: {', '.join(BY_NAME)})"
         message = f"{origin}:-:-: {kind} {given or repr(name)} is not a table{hint}"
@@ -370,9 +371,14 @@ def read_tables(tables: dict[str, list[dict[str, Any]]], origin: str = "input") 
     return data
 
 
-def read(path: Path, limits: Limits | None = None, ignore_unknown: bool = False) -> Input:
-    """Read a CSV directory, an .xlsx workbook or a .json file, within the budgets of `limits`."""
-    data = Input(path, limits=limits or Limits(), ignore_unknown=ignore_unknown)
+def read(
+    path: Path, limits: Limits | None = None, ignore_unknown: bool = False, any_name: bool = False
+) -> Input:
+    """Read a CSV directory, an .xlsx workbook or a .json file, within the budgets of `limits`.
+
+    With `any_name` (a mapping will pick the tables) every sheet, file or member is read under its own name.
+    """
+    data = Input(path, limits=limits or Limits(), ignore_unknown=ignore_unknown, any_name=any_name)
     if path.is_dir():
         files = sorted(path.glob("*.csv"))
         if not files:

@@ -14,15 +14,29 @@ from typing import BinaryIO
 
 from graph.connection import Graph
 from graph.errors import ValidationError
-from ingest import budget, reader
+from ingest import budget, crosswalk, reader
 from ingest.budget import Limits
 from ingest.pipeline import Summary, ingest_input
 
 
-def ingest_upload(graph: Graph, name: str, content: bytes, limits: Limits, dry_run: bool = False) -> Summary:
-    """Validate and ingest uploaded bytes exactly as `stkg ingest` would the same file."""
-    base = PurePosixPath(name.replace("\\", "/")).name or "upload"
-    budget.check_name("upload", base)
+#: An upload's mapping file: (its name, its bytes).
+Mapping = tuple[str, bytes]
+
+
+def ingest_upload(
+    graph: Graph,
+    name: str,
+    content: bytes,
+    limits: Limits,
+    dry_run: bool = False,
+    mapping: Mapping | None = None,
+    expect: tuple[dict[str, dict[str, int]], dict[str, int]] | None = None,
+) -> Summary:
+    """Validate and ingest uploaded bytes exactly as `stkg ingest [--mapping]` would the same files.
+
+    `expect` is what a preview found: the commit refuses (StalePreviewError) when it would do otherwise.
+    """
+    base = _safe_name(name)
     suffix = PurePosixPath(base).suffix.lower()
     with tempfile.TemporaryDirectory(prefix="stkg-upload-") as tmp:
         root = Path(tmp)
@@ -33,9 +47,30 @@ def ingest_upload(graph: Graph, name: str, content: bytes, limits: Limits, dry_r
             path.write_bytes(content)
         else:
             raise ValidationError([f"{base}:-:-: expected a .zip of CSV files, an .xlsx or a .json file"])
-        data = reader.read(path, limits)
+        maps = _mapping(mapping, Path(tmp)) if mapping else None
+        data = reader.read(path, limits, any_name=maps is not None)
+        if maps is not None and mapping:
+            data = crosswalk.apply(data, maps, _safe_name(mapping[0]))
         data.path = Path(f"upload:{base}")  # what the run records, rather than a temporary directory
-        return ingest_input(graph, data, dry_run)
+        return ingest_input(graph, data, dry_run, expect=expect)
+
+
+def _safe_name(name: str) -> str:
+    """The file name part of an uploaded name, refused when no file system would take it."""
+    base = PurePosixPath(name.replace("\\", "/")).name or "upload"
+    budget.check_name("upload", base)
+    return base
+
+
+def _mapping(mapping: Mapping, tmp: Path) -> list[crosswalk.TableMap]:
+    """An uploaded YAML mapping, read like `--mapping`."""
+    name, content = mapping
+    if len(content) > 1024 * 1024:
+        raise ValidationError([f"{_safe_name(name)}:-:-: a mapping file over 1 MiB is not a mapping"])
+    path = tmp / "mapping" / _safe_name(name)  # its own folder, so errors name the user's file
+    path.parent.mkdir()
+    path.write_bytes(content)
+    return crosswalk.load(path)
 
 
 def _unzip(name: str, content: bytes, root: Path, limit: int) -> Path:
