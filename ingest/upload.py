@@ -18,7 +18,6 @@ from ingest import budget, crosswalk, reader
 from ingest.budget import Limits
 from ingest.pipeline import Summary, ingest_input
 
-
 #: An upload's mapping file: (its name, its bytes).
 Mapping = tuple[str, bytes]
 
