@@ -21,6 +21,7 @@ from api.cache import Answers
 from api.guard import Guard, inline_policy
 from api.keys import Keyring
 from api.session import Sessions
+from api.staging import Staging
 from graph.connection import Graph, connect
 from graph.errors import AuthError, NotFoundError, ParameterError, StkgError, TooLargeError
 from graph.settings import Settings
@@ -63,6 +64,7 @@ def create_app(settings: Settings | None = None, graph: Graph | None = None) -> 
     app.state.graph = graph
     app.state.answers = Answers(settings.cache_seconds, settings.cache_bytes)
     app.state.sessions = Sessions(settings.session_seconds)
+    app.state.staging = Staging()
     _errors(app)
     app.add_middleware(BodyLimit, settings=settings)
     app.add_middleware(Guard, settings=settings)
@@ -178,7 +180,7 @@ class BodyLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        upload = scope["path"].endswith("/ingest")
+        upload = scope["path"].endswith("/ingest") or scope["path"] == "/upload/preview"
         limit = self.settings.max_upload_bytes if upload else self.settings.max_body_bytes
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:

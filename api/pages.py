@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
@@ -15,7 +15,15 @@ from api.access import COOKIE, check_csrf, need, principal
 from api.guard import inline_policy
 from api.keys import PERMISSION_FOR, Principal, digest
 from api.v1 import answer, detail_of, graph_of, run_analysis, served
-from graph.errors import AuthError, NotFoundError, StkgError
+from graph.errors import (
+    AuthError,
+    NotFoundError,
+    StalePreviewError,
+    StkgError,
+    TooLargeError,
+    ValidationError,
+)
+from ingest.budget import Limits
 from queries import entity
 from queries.analysis import analysis
 
@@ -308,6 +316,88 @@ async def entity_picture(
         request, ("picture", kind, key, as_of), lambda: PICTURES[kind](graph_of(request), key, as_of)
     )
     return picture_response(html)
+
+
+@router.get("/upload", response_class=HTMLResponse)
+async def upload_form(request: Request, who: Principal = Depends(need("admin"))) -> Html:
+    """Choose a data file (and a mapping); the preview comes before anything is written."""
+    return page(request, "upload.html")
+
+
+@router.post("/upload/preview", response_class=HTMLResponse)
+async def upload_preview(
+    request: Request,
+    file: Annotated[UploadFile, File()],
+    mapping: Annotated[UploadFile | None, File()] = None,
+    who: Principal = Depends(need("admin")),
+) -> Html:
+    """Dry-run the upload and show what it would change, with a confirmation that writes exactly that."""
+    from ingest.upload import ingest_upload
+
+    g, settings = graph_of(request), request.app.state.settings
+    content = await _upload_bytes(file, settings.max_upload_bytes)
+    given = (
+        (mapping.filename or "mapping.yaml", await _upload_bytes(mapping, 1024 * 1024))
+        if mapping and mapping.filename
+        else None
+    )
+    version = g.version()
+    try:
+        summary = await run_in_threadpool(
+            ingest_upload, g, file.filename or "upload", content, Limits.of(settings), True, given
+        )
+    except (ValidationError, TooLargeError) as exc:
+        problems = getattr(exc, "problems", [])
+        return page(request, "upload.html", exc.http_status, error=str(exc), problems=problems)
+    staged = request.app.state.staging.put(
+        key_id=who.key_id,
+        name=file.filename or "upload",
+        content=content,
+        mapping=given,
+        version=version,
+        preview=summary.preview,
+    )
+    return page(request, "upload.html", preview=staged, summary=summary)
+
+
+@router.post("/upload/confirm", response_class=HTMLResponse)
+async def upload_confirm(
+    request: Request, token: Annotated[str, Form(max_length=100)], who: Principal = Depends(need("admin"))
+) -> Html:
+    """Write a previewed upload, unless the graph changed since its preview (then: preview again)."""
+    from ingest.upload import ingest_upload
+
+    g, settings = graph_of(request), request.app.state.settings
+    staged = request.app.state.staging.take(token, who.key_id)
+    try:
+        if staged is None:
+            raise StalePreviewError("this preview is unknown or expired; upload the file again")
+        if g.version() != staged.version:
+            raise StalePreviewError(
+                "the graph changed since the preview, so it no longer says what would be "
+                "written; upload the file again to see a new preview"
+            )
+        done = await run_in_threadpool(
+            ingest_upload,
+            g,
+            staged.name,
+            staged.content,
+            Limits.of(settings),
+            False,
+            staged.mapping,
+            staged.preview,
+        )
+    except StalePreviewError as exc:
+        return page(request, "upload.html", exc.http_status, error=str(exc))
+    return page(request, "upload.html", done=done)
+
+
+async def _upload_bytes(file: UploadFile, limit: int) -> bytes:
+    """An uploaded file's bytes, refused past the limit."""
+    content = await file.read(limit + 1)
+    if len(content) > limit:
+        raise TooLargeError(f"{file.filename or 'the upload'} is over {limit} bytes")
+    return content
 
 
 @router.get("/login", response_class=HTMLResponse)

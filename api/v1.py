@@ -325,9 +325,12 @@ async def ingest(
     request: Request,
     file: Annotated[UploadFile, File(description="A .zip of CSV files, an .xlsx workbook or a .json file")],
     dry_run: Annotated[bool, Form()] = False,
+    mapping: Annotated[
+        UploadFile | None, File(description="A YAML mapping from your own sheets and columns (optional)")
+    ] = None,
     who: Principal = Depends(need("admin")),
 ) -> dict[str, Any]:
-    """Validate and load an upload, all or nothing, with the same rules as `stkg ingest`."""
+    """Validate and load an upload, all or nothing, with the same rules as `stkg ingest [--mapping]`."""
     from ingest.budget import Limits
     from ingest.upload import ingest_upload
 
@@ -336,8 +339,17 @@ async def ingest(
     content = await file.read(limit + 1)
     if len(content) > limit:
         raise TooLargeError(f"the upload is over {limit} bytes")
+    given = None
+    if mapping is not None and mapping.filename:
+        given = (mapping.filename, await mapping.read(1024 * 1024 + 1))
     summary = await run_in_threadpool(
-        ingest_upload, graph_of(request), file.filename or "upload", content, Limits.of(settings), dry_run
+        ingest_upload,
+        graph_of(request),
+        file.filename or "upload",
+        content,
+        Limits.of(settings),
+        dry_run,
+        given,
     )
     return {"dry_run": summary.dry_run, "summary": summary.describe(), "changes": summary.counts}
 

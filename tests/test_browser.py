@@ -43,16 +43,27 @@ def _browser_problem() -> str | None:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """`stkg serve --port 0` on a fresh data directory; it loads the reference data and the sample."""
+    yield from _serve(tmp_path_factory.mktemp("served"), {})
+
+
+@pytest.fixture(scope="module")
+def keyed_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The same with API keys: pages need a sign-in, and writes a session's CSRF token."""
+    keys = "adm:admin:admin-key-for-tests,view:viewer:viewer-key-for-tests"
+    yield from _serve(tmp_path_factory.mktemp("keyed"), {"STKG_API_KEYS": keys})
+
+
+def _serve(data: Path, env: dict[str, str]) -> Iterator[str]:
+    """Start `stkg serve --port 0`, yield its URL, stop it with SIGTERM."""
     problem = _browser_problem()
     if problem:
         if os.environ.get("STKG_REQUIRE_BROWSER") == "1":
             pytest.fail(problem)
         pytest.skip(problem)
-    data = tmp_path_factory.mktemp("served")
     proc = subprocess.Popen(
         [sys.executable, "-m", "api.cli", "serve", "--port", "0"],
         cwd=ROOT,
-        env=stkg_env(data),
+        env=stkg_env(data, **env),
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,
@@ -277,3 +288,83 @@ def test_pages_work_under_the_content_security_policy(page: Any, url: str) -> No
     if page.locator("iframe.picture").count():
         assert drawn_pixels(picture_frame(page)) > 100
     assert refused == []
+
+
+def filled_template(path: Path, technology: str) -> Path:
+    """`stkg template`'s workbook with one new technology filled in."""
+    import openpyxl
+
+    from ingest.template import write_template
+
+    write_template(path)
+    book = openpyxl.load_workbook(path)
+    book["technologies"].append([technology, f"Uploaded {technology}", "UPLOAD-TEST"])
+    book.save(path)
+    return path
+
+
+def home_count(page: Any, label: str) -> int:
+    page.goto("/")
+    item = page.locator("ul.counts li", has_text=label).first
+    return int(item.locator("b").inner_text())
+
+
+def test_upload_page_previews_then_writes(page: Any, tmp_path: Path) -> None:
+    before = home_count(page, "technologies")
+    page.goto("/upload")
+    page.set_input_files(
+        "#upload-form input[name=file]", str(filled_template(tmp_path / "book.xlsx", "UP-T1"))
+    )
+    page.click("#upload-form button[type=submit]")
+    row = page.locator("#upload-preview tr[data-table=technologies] td")
+    assert [row.nth(i).inner_text() for i in range(3)] == ["technologies", "1", "0"]
+    shot(page, "upload-preview")
+    assert home_count(page, "technologies") == before  # the preview wrote nothing
+    page.go_back()
+    page.click("#confirm-form button[type=submit]")
+    assert page.locator("#upload-done h2").inner_text().startswith("Written: 1 row changed")
+    assert home_count(page, "technologies") == before + 1
+
+
+def test_upload_confirm_refuses_when_the_graph_changed_since_the_preview(
+    page: Any, server: str, tmp_path: Path
+) -> None:
+    import httpx
+
+    page.goto("/upload")
+    page.set_input_files(
+        "#upload-form input[name=file]", str(filled_template(tmp_path / "book.xlsx", "UP-T2"))
+    )
+    page.click("#upload-form button[type=submit]")
+    assert page.locator("#upload-preview tr[data-table=technologies] td").nth(1).inner_text() == "1"
+    meanwhile = {"components": [{"id": "UP-MEANWHILE", "name": "Written between preview and confirm"}]}
+    import json
+
+    files = {"file": ("meanwhile.json", json.dumps(meanwhile).encode(), "application/json")}
+    assert httpx.post(f"{server}/api/v1/ingest", files=files).status_code == 200
+    page.click("#confirm-form button[type=submit]")
+    assert "the graph changed since the preview" in page.locator("#upload-problems").inner_text()
+    assert httpx.get(f"{server}/api/v1/technologies/UP-T2").status_code == 404
+
+
+def test_signed_in_admin_uploads_through_the_session_and_signs_out(
+    browser: Any, keyed_server: str, tmp_path: Path
+) -> None:
+    """Real browser, real cookie session: sign-in, a CSRF-protected multipart form, sign-out."""
+    context = browser.new_context(base_url=keyed_server)
+    page = context.new_page()
+    page.goto("/upload")
+    page.fill("input[name=key]", "admin-key-for-tests")
+    page.click("form[action='/login'] button[type=submit]")
+    page.wait_for_url("**/upload")
+    assert "stkg_session" in {c["name"] for c in context.cookies()}
+    assert all("admin-key" not in c["value"] for c in context.cookies())
+    page.set_input_files("#upload-form input[name=file]", str(filled_template(tmp_path / "b.xlsx", "UP-K1")))
+    page.click("#upload-form button[type=submit]")
+    page.click("#confirm-form button[type=submit]")
+    assert page.locator("#upload-done h2").inner_text().startswith("Written: 1 row changed")
+    page.click("nav form.who button")
+    page.wait_for_url("**/login")
+    page.goto("/upload")
+    assert page.locator("input[name=key]").count() == 1  # signed out on the server
+    context.close()

@@ -152,7 +152,7 @@ def test_every_answer_carries_the_security_headers(local: TestClient) -> None:
         policy = h["content-security-policy"]
         assert "default-src 'self'" in policy and "frame-ancestors 'none'" in policy, url
         assert "unsafe-inline" not in policy and "unsafe-eval" not in policy, url
-        assert h["x-content-type-options"] == "nosniff" and h["referrer-policy"] == "no-referrer", url
+        assert h["x-content-type-options"] == "nosniff" and h["referrer-policy"] == "same-origin", url
     assert local.get("/api/v1/nations").headers["cache-control"] == "no-store"
     assert "no-store" not in local.get("/static/stkg.css").headers.get("cache-control", "")
 
