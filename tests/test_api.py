@@ -593,3 +593,12 @@ def test_engagement_pages_and_heatmap(local: TestClient, loaded: Graph) -> None:
         assert [r["rank"] for r in ranked] == [1, 2, 3]
     finally:
         world(loaded)
+
+
+def test_an_unknown_entity_parameter_is_a_404_with_suggestions_in_api_and_pages(local: TestClient) -> None:
+    error = get(local, "/api/v1/analyses/collaborations?component=ARMI", status=404)["error"]
+    assert error["message"] == "unknown component 'ARMI'" and "ARMY" in error["suggestions"]
+    error = get(local, "/api/v1/analyses/coverage-gaps?nation=QQQ", status=404)["error"]
+    assert "no such nation in the graph" in error["message"]
+    page = get(local, "/analyses/collaborations?component=ARMI", status=404)
+    assert "unknown component" in page and "ARMY" in page
