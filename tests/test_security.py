@@ -462,19 +462,19 @@ def test_a_lost_write_conflict_is_retried_then_named(loaded: Graph, monkeypatch:
     real = pipeline._ingest_once
     attempts: list[int] = []
 
-    def competing(graph: Graph, data: Any, dry_run: bool, progress: Any) -> Any:
+    def competing(graph: Graph, data: Any, dry_run: bool, progress: Any, expect: Any = None) -> Any:
         attempts.append(1)
         if len(attempts) == 1:  # another ingest commits while this one writes
             real(graph, read_tables({"components": [{"id": "RIVAL", "name": "Rival"}]}), False, None)
             raise ConflictError("Neo.TransientError.Transaction.DeadlockDetected")
-        return real(graph, data, dry_run, progress)
+        return real(graph, data, dry_run, progress, expect)
 
     monkeypatch.setattr(pipeline, "_ingest_once", competing)
     summary = load(loaded, components=[{"id": "MINE", "name": "Mine"}])
     assert len(attempts) == 2 and summary.changed == 1
     assert count(loaded, "(c:Component {id: 'MINE'})") == 1
 
-    def always(graph: Graph, data: Any, dry_run: bool, progress: Any) -> Any:
+    def always(graph: Graph, data: Any, dry_run: bool, progress: Any, expect: Any = None) -> Any:
         real(graph, read_tables({"components": [{"id": f"R{time.time_ns()}", "name": "R"}]}), False, None)
         raise ConflictError("Neo.TransientError.Transaction.DeadlockDetected")
 
