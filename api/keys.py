@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
 from graph.errors import AuthError, ConfigError, ForbiddenError
 from graph.settings import Settings
+
+log = logging.getLogger("stkg.api")
 
 #: What each role may do. Viewers read entities and analyses; planners also run pre-draft checks;
 #: security reviewers also see restrictions and disclosure traces; admins also ingest and run Cypher.
@@ -84,8 +87,16 @@ class Keyring:
         if self._settings is None:
             return
         stamp = _stamp(self._settings.keys_path)
-        if stamp != self._stamp:
+        if stamp == self._stamp:
+            return
+        try:
             self._by_hash, self._stamp = _entries(self._settings), stamp
+        except ConfigError as exc:  # fail closed, without telling callers where the file is
+            log.error("API keys file not reloaded: %s", exc)
+            self._by_hash, self._stamp = {"": Principal("-", "viewer")}, None
+            raise ConfigError(
+                "the server's API keys file is malformed; its administrator must fix it"
+            ) from exc
 
     @property
     def empty(self) -> bool:
@@ -95,7 +106,7 @@ class Keyring:
     def by_digest(self, presented: str) -> Principal | None:
         """The principal whose key has this digest (None when revoked or unknown)."""
         for stored, who in self._by_hash.items():
-            if hmac.compare_digest(stored, presented):
+            if stored and hmac.compare_digest(stored, presented):
                 return who
         return None
 

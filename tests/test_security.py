@@ -484,3 +484,17 @@ def test_a_lost_write_conflict_is_retried_then_named(loaded: Graph, monkeypatch:
     assert lost.value.http_status == 409
     assert count(loaded, "(c:Component {id: 'LATE'})") == 0
     loaded.write("MATCH (c:Component) WHERE c.id STARTS WITH 'R' OR c.id = 'MINE' DETACH DELETE c")
+
+
+def test_a_keys_file_broken_while_serving_fails_closed_without_naming_its_path(
+    keyfile: tuple[TestClient, Path],
+) -> None:
+    client, path = keyfile
+    alice = add_key(path, "alice", "viewer")
+    assert client.get("/api/v1/nations", headers={"X-API-Key": alice}).status_code == 200
+    path.write_text(path.read_text() + "broken line\n")
+    refused = client.get("/api/v1/nations", headers={"X-API-Key": alice})
+    assert refused.status_code == 500 and str(path) not in refused.text and "malformed" in refused.text
+    assert client.get("/api/v1/nations").status_code in (401, 500)  # never local mode's open door
+    path.write_text(path.read_text().replace("broken line\n", ""))
+    assert client.get("/api/v1/nations", headers={"X-API-Key": alice}).status_code == 200
