@@ -1,4 +1,4 @@
-"""What one input may cost before it is parsed: unpacked bytes, cell size, nesting depth and rows.
+"""What one input may cost before it is parsed: unpacked bytes, cell size, file names and rows.
 
 Every check runs while the bytes stream past, so a small archive that unpacks to gigabytes, or one
 huge cell, is refused before any parser holds it in memory.
@@ -16,15 +16,16 @@ from typing import IO
 from graph.errors import TooLargeError, ValidationError
 from graph.settings import Settings
 
-#: Largest accepted cell, in characters (validate.py enforces it exactly after parsing).
+#: Largest accepted cell, in characters (validate.py enforces it exactly after parsing; a 10 MB cell is an
+#: error, not a node property).
 MAX_CELL = 100_000
 #: Bytes without a separator that must mean one cell over MAX_CELL (4 bytes per character at most).
 MAX_RUN = MAX_CELL * 4
 #: Longest file or member name accepted, in characters.
 MAX_NAME = 255
 CHUNK = 1 << 20
-#: Bytes that end a cell, per format: CSV delimiters, XML markup, JSON structure.
-SEPARATORS = {"csv": b",\n\r", "xml": b"<>", "json": b'",[]{}:\n'}
+#: Bytes that end a cell, per format: CSV delimiters, XML markup (xlsx parts).
+SEPARATORS = {"csv": b",\n\r", "xml": b"<>"}
 
 
 @dataclass(frozen=True)
@@ -70,8 +71,9 @@ def check_cells(where: str, chunks: Iterable[bytes], kind: str) -> None:
 def check_name(where: str, name: str) -> None:
     """Refuse names no file system takes (over MAX_NAME characters) or with control characters."""
     if len(name) > MAX_NAME or any(ord(c) < 32 for c in name):
+        shown = repr(name[:40]) + ("…" if len(name) > 40 else "")
         raise ValidationError(
-            [f"{where[:80]}…:-:-: a file name is over {MAX_NAME} characters or has control characters"]
+            [f"{where}:-:-: the file name {shown} is over {MAX_NAME} characters or has control characters"]
         )
 
 

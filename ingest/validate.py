@@ -8,12 +8,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ingest.budget import MAX_CELL
 from ingest.contract import BY_NAME, ORDER, Column, Table
 from ingest.nation import Resolver, iso
 from ingest.reader import Cell, Input, RawTable
 
-#: Largest accepted cell, in characters (a 10 MB cell is an error, not a node property).
-MAX_CELL = 100_000
 TRUE = {"true", "yes", "1"}
 FALSE = {"false", "no", "0"}
 
