@@ -99,7 +99,13 @@ def demo(c: Context, as_of: str | None) -> None:
 
     g = c.graph
     _ensure_data(g)
-    for name in ("coverage-gaps", "duplicates", "exclusionary-consortia", "expiring", "partner-centrality"):
+    for name in (
+        "coverage-gaps",
+        "duplicate-clusters",
+        "exclusionary-consortia",
+        "expiring",
+        "partner-centrality",
+    ):
         found = analysis(name)
         rows = found.run(g, {"as_of": as_of})
         assert isinstance(rows, list)

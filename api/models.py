@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -247,6 +247,20 @@ class Duplicate(Model):
     technologies: list[str]
     components: list[str]
     cross_component: bool
+    relation: Literal["equal", "nested"] = Field(description="equal or nested party sets")
+    same_type: bool = Field(description="both agreements of one type")
+
+
+class DuplicateCluster(Model):
+    cluster: int = Field(description="1.., by size descending then smallest id")
+    agreements: list[str]
+    titles: list[str | None] = Field(description="the agreements' titles, in the same order")
+    size: int
+    parties: list[str]
+    technologies: list[str] = Field(description="union of the pairs' overlapping technologies")
+    components: list[str]
+    cross_component: bool
+    same_type: bool
 
 
 class ExclusionaryConsortium(Model):
@@ -439,6 +453,7 @@ class CypherRequest(Model):
 ROWS: dict[str, type[Model]] = {
     "coverage-gaps": CoverageGap,
     "duplicates": Duplicate,
+    "duplicate-clusters": DuplicateCluster,
     "exclusionary-consortia": ExclusionaryConsortium,
     "collaborations": Collaboration,
     "expiring": Expiring,

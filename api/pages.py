@@ -45,8 +45,12 @@ LINKS = {
     "would_be_gaps": "technologies",
     "forum": "forums",
 }
-#: The headline findings of the home page.
-HEADLINES = ("coverage-gaps", "duplicates", "exclusionary-consortia")
+#: The headline findings of the home page, with the columns shown (None: all); duplication as clusters.
+HEADLINES: dict[str, tuple[str, ...] | None] = {
+    "coverage-gaps": None,
+    "duplicate-clusters": ("cluster", "size", "agreements", "parties", "technologies", "same_type"),
+    "exclusionary-consortia": None,
+}
 Html = Response
 
 
@@ -83,10 +87,12 @@ async def home(request: Request, who: Principal = Depends(need("read"))) -> Html
     """Counts and the three headline findings."""
     g, as_of = graph_of(request), request.query_params.get("as_of")
     findings = []
-    for name in HEADLINES:
+    for name, columns in HEADLINES.items():
         found = analysis(name)
         rows = await run_analysis(request, name, {"as_of": as_of})
-        findings.append({"name": name, "purpose": found.purpose, "rows": rows, "columns": found.returns})
+        findings.append(
+            {"name": name, "purpose": found.purpose, "rows": rows, "columns": columns or found.returns}
+        )
     counts = await answer(request, ("counts", as_of), lambda: entity.counts(g, as_of))
     compiled = await answer(request, ("compiled",), lambda: _compiled(g))
     return page(request, "home.html", counts=counts, findings=findings, compiled=compiled)

@@ -53,7 +53,7 @@ def _canon(rows: Any) -> list[str]:
 
 
 #: Baselines whose plain-Python pairing grows with the square of the portfolio (7.6 s at 20k).
-SLOW_BASELINES = frozenset({"duplicates"})
+SLOW_BASELINES = frozenset({"duplicates", "duplicate-clusters"})
 
 
 def measure(graph: Graph, size: int, repeat: int, baseline_limit: int = 20000) -> dict[str, Any]:

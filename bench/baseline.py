@@ -109,6 +109,42 @@ def duplicates(p: Portfolio, day: dt.date) -> list[Rec]:
                 "technologies": sorted(techs),
                 "components": sorted(set(lx) | set(ly)),
                 "cross_component": bool(lx and ly and set(lx) != set(ly)),
+                "relation": "equal" if px == py else "nested",
+                "same_type": p.agreements[x]["type"] == p.agreements[y]["type"],
+            }
+        )
+    return rows
+
+
+def duplicate_clusters(p: Portfolio, day: dt.date) -> list[Rec]:
+    """Connected components of the duplicate pairs, by networkx, ranked as DESIGN.md says."""
+    import networkx as nx
+
+    g = nx.Graph()
+    techs: dict[str, set[str]] = defaultdict(set)
+    for row in duplicates(p, day):
+        a, b = row["agreement_a"], row["agreement_b"]
+        g.add_edge(a, b)
+        for t in row["technologies"]:
+            techs[a if t in p.agreements[a]["technologies"] else b].add(t)
+            if t in p.agreements[b]["technologies"]:
+                techs[b].add(t)
+    groups = sorted((sorted(c) for c in nx.connected_components(g)), key=lambda c: (-len(c), c[0]))
+    rows = []
+    for n, ids in enumerate(groups, 1):
+        recs = [p.agreements[i] for i in ids]
+        components = sorted({c for i in ids for c in p.leads[i]})
+        rows.append(
+            {
+                "cluster": n,
+                "agreements": ids,
+                "titles": [r["title"] for r in recs],
+                "size": len(ids),
+                "parties": sorted({n for r in recs for n in r["parties"]}),
+                "technologies": sorted({t for i in ids for t in techs[i]}),
+                "components": components,
+                "cross_component": len(components) > 1,
+                "same_type": len({r["type"] for r in recs}) == 1,
             }
         )
     return rows
@@ -192,6 +228,7 @@ ANALYSES = {
     "coverage-gaps": coverage_gaps,
     "collaborations": collaborations,
     "duplicates": duplicates,
+    "duplicate-clusters": duplicate_clusters,
     "exclusionary-consortia": exclusionary,
     "expiring": expiring,
 }

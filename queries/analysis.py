@@ -57,6 +57,13 @@ def _duplicates(graph: Graph, p: dict[str, Any]) -> Result:
     return duplicates(graph, p["as_of"])
 
 
+def _clusters(graph: Graph, p: dict[str, Any]) -> Result:
+    """Connected components of the duplicate pairs (see queries/duplication.py)."""
+    from queries.duplication import clusters
+
+    return clusters(graph, p["as_of"], p["same_type_only"])
+
+
 def _exclusionary(graph: Graph, p: dict[str, Any]) -> Result:
     """Consortia found in memory from two Cypher exports (see queries/exclusion.py)."""
     from queries.exclusion import exclusionary_consortia
@@ -134,8 +141,35 @@ COMPOSED = (
         "Pairs of active agreements with equal or nested party sets covering a common technology "
         "(or one an ancestor of the other's).",
         parse_decls("as_of: date = today"),
-        ("agreement_a", "agreement_b", "parties", "technologies", "components", "cross_component"),
+        (
+            "agreement_a",
+            "agreement_b",
+            "parties",
+            "technologies",
+            "components",
+            "cross_component",
+            "relation",
+            "same_type",
+        ),
         _duplicates,
+    ),
+    Analysis(
+        "duplicate-clusters",
+        "Groups of agreements linked by duplicate pairs (a chain A~B~C is one cluster), largest first: "
+        "the place to start reviewing duplication.",
+        parse_decls("as_of: date = today; same_type_only: bool = false"),
+        (
+            "cluster",
+            "agreements",
+            "titles",
+            "size",
+            "parties",
+            "technologies",
+            "components",
+            "cross_component",
+            "same_type",
+        ),
+        _clusters,
     ),
     Analysis(
         "disclosure-trace",
@@ -201,6 +235,7 @@ COMPOSED = (
 PUBLIC = (
     "coverage-gaps",
     "duplicates",
+    "duplicate-clusters",
     "exclusionary-consortia",
     "collaborations",
     "expiring",

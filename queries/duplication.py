@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Iterator
 from typing import Any
 
 from graph.connection import Graph
@@ -23,23 +24,89 @@ Index = dict[tuple[str, str], set[int]]
 _NONE: frozenset[int] = frozenset()
 
 
-def duplicates(graph: Graph, as_of: dt.date) -> list[Row]:
-    """Rows of `duplicates` (DESIGN.md) by agreement_a, agreement_b; rows share their (read-only) lists."""
+def _facts(graph: Graph, as_of: dt.date) -> list[_Fact]:
+    """The active agreements that may be duplicates, ordered by id."""
     rows = get("duplicate-facts").records(graph, {"as_of": as_of})
     up = lineage(graph)
+    return sorted((_Fact(r, up) for r in rows), key=lambda f: f.id)
+
+
+def duplicates(graph: Graph, as_of: dt.date) -> list[Row]:
+    """Rows of `duplicates` (DESIGN.md) by agreement_a, agreement_b; rows share their (read-only) lists."""
     with collector.paused():
-        facts = sorted((_Fact(r, up) for r in rows), key=lambda f: f.id)
+        facts = _facts(graph, as_of)
         leads = _Leads()
         return [_row(facts[i], facts[j], leads) for i, j in sorted(_pairs(facts))]
+
+
+def clusters(graph: Graph, as_of: dt.date, same_type_only: bool = False) -> list[Row]:
+    """Rows of `duplicate-clusters` (DESIGN.md): connected components of the pairs, joined with a
+    union-find as the pairs are found, so memory grows with the portfolio, not with the pairs."""
+    with collector.paused():
+        facts = _facts(graph, as_of)
+        parent = list(range(len(facts)))
+        used: list[set[str]] = [set() for _ in facts]  # each agreement's technologies in some overlap
+        paired = [False] * len(facts)
+        for i, j in _pair_stream(facts):
+            if same_type_only and facts[i].type != facts[j].type:
+                continue
+            parent[_root(parent, i)] = _root(parent, j)
+            paired[i] = paired[j] = True
+            _overlap(facts[i], facts[j], used[i])  # an overlap may come from one side only (the narrower)
+            _overlap(facts[j], facts[i], used[j])
+        groups: dict[int, list[int]] = defaultdict(list)
+        for i in range(len(facts)):
+            if paired[i]:
+                groups[_root(parent, i)].append(i)
+        return _cluster_rows(facts, list(groups.values()), used)
+
+
+def _root(parent: list[int], i: int) -> int:
+    """The union-find root of i, halving the path on the way."""
+    while parent[i] != i:
+        parent[i] = parent[parent[i]]
+        i = parent[i]
+    return i
+
+
+def _overlap(a: _Fact, b: _Fact, into: set[str]) -> None:
+    """Add a's technologies that are, or lie under, one of b's (skipped once all of a's are in)."""
+    if len(into) < len(a.technologies):
+        into.update(t for t, above in a.lineage if not above.isdisjoint(b.technologies))
+
+
+def _cluster_rows(facts: list[_Fact], groups: list[list[int]], used: list[set[str]]) -> list[Row]:
+    """One row per cluster, largest first, then by smallest id, numbered from 1."""
+    groups.sort(key=lambda g: (-len(g), facts[min(g)].id))
+    rows = []
+    for n, group in enumerate(groups, 1):
+        members = sorted((facts[i] for i in group), key=lambda f: f.id)
+        components = sorted(set().union(*(f.leads for f in members)))
+        rows.append(
+            {
+                "cluster": n,
+                "agreements": [f.id for f in members],
+                "titles": [f.title for f in members],
+                "size": len(members),
+                "parties": sorted(set().union(*(f.parties for f in members))),
+                "technologies": sorted(set().union(*(used[i] for i in group))),
+                "components": components,
+                "cross_component": len(components) > 1,
+                "same_type": len({f.type for f in members}) == 1,
+            }
+        )
+    return rows
 
 
 class _Fact:
     """One active agreement with its lists as sets and its answer fields sorted, built once."""
 
-    __slots__ = ("id", "parties", "technologies", "lineage", "above", "party_list", "leads")
+    __slots__ = ("id", "title", "type", "parties", "technologies", "lineage", "above", "party_list", "leads")
 
     def __init__(self, row: Row, up: Lineage) -> None:
         self.id: str = row["id"]
+        self.title: str | None = row.get("title")
+        self.type: str | None = row.get("type")
         self.parties = frozenset(row["parties"])
         self.technologies = frozenset(row["technologies"])
         self.lineage = [(t, up.get(t, frozenset({t}))) for t in self.technologies]  # each with its ancestors
@@ -50,13 +117,18 @@ class _Fact:
 
 def _pairs(facts: list[_Fact]) -> set[tuple[int, int]]:
     """Index pairs (i < j: ids ordered) with nested parties, related technologies, neither under the other."""
+    return {(i, j) if i < j else (j, i) for i, j in _pair_stream(facts)}
+
+
+def _pair_stream(facts: list[_Fact]) -> Iterator[tuple[int, int]]:
+    """Each pair from both sides (i, j) and (j, i), without holding them: candidates per agreement."""
     holders: dict[str, set[int]] = defaultdict(set)  # party -> agreements it is party to
     for i, f in enumerate(facts):
         for p in f.parties:
             holders[p].add(i)
     order = [sorted(f.parties, key=lambda p: (len(holders[p]), p)) for f in facts]  # rarest party first
     exact, below = _by_technology(facts, {o[0] for o in order if o})
-    found: set[tuple[int, int]] = set()
+    under = _under(facts)
     for i, f in enumerate(facts):
         if not order[i]:
             continue
@@ -69,8 +141,9 @@ def _pairs(facts: list[_Fact]) -> set[tuple[int, int]]:
         for p in rest:
             candidates &= holders[p]
         candidates.discard(i)
-        found.update((i, j) if i < j else (j, i) for j in candidates)
-    return found - _under(facts)
+        for j in candidates:
+            if ((i, j) if i < j else (j, i)) not in under:
+                yield i, j
 
 
 def _by_technology(facts: list[_Fact], keys: set[str]) -> tuple[Index, Index]:
@@ -118,4 +191,6 @@ def _row(a: _Fact, b: _Fact, leads: _Leads) -> Row:
         "technologies": _narrower(a, b),
         "components": components,
         "cross_component": cross,
+        "relation": "equal" if a.parties == b.parties else "nested",
+        "same_type": a.type == b.type,
     }

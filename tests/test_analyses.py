@@ -112,6 +112,8 @@ def test_duplicates(graph: Graph) -> None:
             "technologies": ["NLP"],
             "components": ["ARMY", "NAVY"],
             "cross_component": True,
+            "relation": "nested",
+            "same_type": False,
         },
         {
             "agreement_a": "PA1",
@@ -120,6 +122,8 @@ def test_duplicates(graph: Graph) -> None:
             "technologies": ["NLP"],
             "components": ["ARMY"],
             "cross_component": False,
+            "relation": "nested",
+            "same_type": True,
         },
     ]
 
@@ -155,6 +159,73 @@ def test_duplicates_need_nested_parties_and_report_each_pair_once(graph: Graph) 
     assert leads[("A9", "B1")] == (["ARMY", "NAVY"], True)
     assert leads[("A9", "B2")] == (["ARMY"], False)
     assert leads[("B2", "C1")] == ([], False)
+
+
+@pytest.fixture
+def clustered(graph: Graph) -> Graph:
+    load(
+        graph,
+        technologies=TECHS,
+        components=COMPONENTS,
+        agreements=[
+            agreement("C1", "USA;GBR", "ML", lead_component="ARMY"),
+            agreement("C2", "USA;GBR;FRA", "ML;QC"),
+            agreement("C3", "GBR;FRA;USA", "QC", lead_component="NAVY"),  # C1 and C3: no common technology
+            agreement("Y1", "USA;JPN", "SPACE"),
+            agreement("Y2", "USA;JPN", "SPACE", type="IEA"),
+            agreement("Y3", "USA;JPN", "SPACE"),
+            agreement("Z1", "USA;KOR", "HYP"),  # in no pair: in no cluster
+            agreement("Z2", "USA;KOR;JPN", "DE"),
+        ],
+    )
+    return graph
+
+
+def test_duplicate_clusters_join_chains_and_rank_by_size(clustered: Graph) -> None:
+    assert ("C1", "C3") not in {(r["agreement_a"], r["agreement_b"]) for r in run(clustered, "duplicates")}
+    assert run(clustered, "duplicate-clusters") == [
+        {
+            "cluster": 1,
+            "agreements": ["C1", "C2", "C3"],
+            "titles": ["Agreement C1", "Agreement C2", "Agreement C3"],
+            "size": 3,
+            "parties": ["FRA", "GBR", "USA"],
+            "technologies": ["ML", "QC"],
+            "components": ["ARMY", "NAVY"],
+            "cross_component": True,
+            "same_type": True,
+        },
+        {
+            "cluster": 2,
+            "agreements": ["Y1", "Y2", "Y3"],
+            "titles": ["Agreement Y1", "Agreement Y2", "Agreement Y3"],
+            "size": 3,
+            "parties": ["JPN", "USA"],
+            "technologies": ["SPACE"],
+            "components": [],
+            "cross_component": False,
+            "same_type": False,
+        },
+    ]
+
+
+def test_a_cluster_keeps_the_broader_side_of_a_pair(graph: Graph) -> None:
+    """W1's AI overlaps W2's ML only through ML: the overlap is W2's, yet W1 is in the cluster."""
+    load(
+        graph,
+        technologies=TECHS,
+        agreements=[agreement("W1", "USA;CAN", "AI"), agreement("W2", "USA;CAN", "ML")],
+    )
+    rows = run(graph, "duplicate-clusters")
+    assert [(r["agreements"], r["technologies"]) for r in rows] == [(["W1", "W2"], ["ML"])]
+
+
+def test_same_type_only_splits_a_cluster(clustered: Graph) -> None:
+    rows = run(clustered, "duplicate-clusters", same_type_only="true")
+    assert [(r["agreements"], r["same_type"]) for r in rows] == [
+        (["C1", "C2", "C3"], True),
+        (["Y1", "Y3"], True),  # Y2, an IEA, pairs only with PAs
+    ]
 
 
 # ---------------------------------------------------------------- exclusionary-consortia

@@ -319,9 +319,9 @@ def test_csv_output(local: TestClient) -> None:
     response = local.get(f"/api/v1/analyses/duplicates?as_of={AS_OF}&format=csv")
     assert response.headers["content-type"].startswith("text/csv")
     assert response.text.splitlines() == [
-        "agreement_a,agreement_b,parties,technologies,components,cross_component",
-        "F1,P2,GBR;USA,ML,ARMY,false",
-        "P1,P2,GBR;USA,NLP,ARMY;NAVY,true",
+        "agreement_a,agreement_b,parties,technologies,components,cross_component,relation,same_type",
+        "F1,P2,GBR;USA,ML,ARMY,false,nested,false",
+        "P1,P2,GBR;USA,NLP,ARMY;NAVY,true,nested,true",
     ]
     nations = local.get("/api/v1/nations?q=united&format=csv").text.splitlines()
     assert nations == ["code,name,region", "GBR,United Kingdom,", "USA,United States,"]
@@ -480,7 +480,7 @@ def test_cypher_endpoint_is_admin_only_and_read_only(keyed: TestClient, loaded: 
 # ---------------------------------------------------------------- pages and pictures
 def test_pages_render_with_data(local: TestClient) -> None:
     home = get(local, f"/?as_of={AS_OF}")
-    assert "coverage-gaps" in home and "duplicates" in home and "exclusionary-consortia" in home
+    assert "coverage-gaps" in home and "duplicate-clusters" in home and "exclusionary-consortia" in home
     assert '<a href="/technologies/QC">QC</a>' in home
     assert '<a href="/nations/GBR">GBR</a>' in get(local, "/search?q=kingdom")
     nation = get(local, f"/nations/GBR?as_of={AS_OF}")

@@ -15,6 +15,7 @@ def test_every_analysis_matches_the_plain_python_baseline_on_a_synthetic_portfol
         "coverage-gaps",
         "collaborations",
         "duplicates",
+        "duplicate-clusters",
         "exclusionary-consortia",
         "expiring",
     }
