@@ -269,6 +269,7 @@ class ExclusionaryConsortium(Model):
     technologies: list[str]
     parties: list[str]
     excluded: list[str]
+    also: list[str] = Field(description="broader forums with the same excluded set this row stands for")
 
 
 class Collaboration(Model):

@@ -191,7 +191,20 @@ def exclusionary(p: Portfolio, day: dt.date) -> list[Rec]:
                         "excluded": sorted(members - parties),
                     }
                 )
-    return rows
+    return _folded(p, rows)
+
+
+def _folded(p: Portfolio, rows: list[Rec]) -> list[Rec]:
+    """Rows whose forum has a flagged sub-forum (same agreement, same excluded) go into the deepest one's `also`."""
+
+    out = []
+    for r in rows:
+        twins = [o for o in rows if o["agreement"] == r["agreement"] and o["excluded"] == r["excluded"]]
+        below = [o for o in twins if o is not r and o["forum"] in _sub_forums(p, r["forum"])]
+        if not below:
+            above = [o["forum"] for o in twins if o is not r and r["forum"] in _sub_forums(p, o["forum"])]
+            out.append(r | {"also": sorted(above)})
+    return out
 
 
 def expiring(p: Portfolio, day: dt.date, within: int = 180) -> list[Rec]:

@@ -133,7 +133,7 @@ COMPOSED = (
         "Active agreements of three or more parties, all members of a forum that covers their technology, "
         "made outside it and leaving members out.",
         parse_decls("as_of: date = today"),
-        ("agreement", "forum", "technologies", "parties", "excluded"),
+        ("agreement", "forum", "technologies", "parties", "excluded", "also"),
         _exclusionary,
     ),
     Analysis(

@@ -66,4 +66,26 @@ def exclusionary_consortia(graph: Graph, as_of: dt.date) -> list[Row]:
             if techs and excluded:
                 row = {"agreement": a["id"], "forum": fid, "technologies": techs, "parties": sorted(parties)}
                 rows.append(row | {"excluded": excluded})
-    return sorted(rows, key=lambda r: (r["agreement"], r["forum"]))
+    return sorted(_collapsed(rows, forums), key=lambda r: (r["agreement"], r["forum"]))
+
+
+def _collapsed(rows: list[Row], forums: dict[str, _Forum]) -> list[Row]:
+    """One row per forum chain: a row whose forum has a sub-forum flagged for the same agreement with
+    the same excluded set is folded into the narrowest such row, which lists it in `also`."""
+    by_agreement: dict[str, list[Row]] = defaultdict(list)
+    for r in rows:
+        by_agreement[r["agreement"]].append(r | {"also": []})
+    kept = []
+    for group in by_agreement.values():
+        for r in group:
+            same = [
+                o
+                for o in group
+                if o is not r and r["forum"] in forums[o["forum"]].above and o["excluded"] == r["excluded"]
+            ]
+            if same:  # the narrowest: the one every other candidate's forum is above
+                narrowest = next(o for o in same if all(x["forum"] in forums[o["forum"]].above for x in same))
+                narrowest["also"] = sorted([*narrowest["also"], r["forum"]])
+            else:
+                kept.append(r)
+    return kept

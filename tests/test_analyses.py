@@ -284,6 +284,7 @@ def test_exclusionary_consortia(graph: Graph) -> None:
             "technologies": ["ML"],
             "parties": ["FRA", "GBR", "USA"],
             "excluded": ["DEU"],
+            "also": [],
         },
         {
             "agreement": "X2",
@@ -291,10 +292,38 @@ def test_exclusionary_consortia(graph: Graph) -> None:
             "technologies": ["QC"],
             "parties": ["FRA", "GBR", "USA"],
             "excluded": ["DEU"],
+            "also": [],
         },
     ]
     later = run(graph, "exclusionary-consortia", as_of="2026-06-01")  # ITA joined on 2026-01-01
     assert [r["excluded"] for r in later if r["agreement"] == "X1"] == [["DEU", "ITA"]]
+
+
+def test_a_forum_chain_with_one_excluded_set_is_one_row(graph: Graph) -> None:
+    """NATO-like chain: a panel in an organisation in an alliance. Same excluded set: one row, the
+    narrowest, with `also`; a different excluded set stays its own row."""
+    forums = [
+        {"id": "ALL", "name": "Alliance", "kind": "alliance", "covers": "AI"},
+        {"id": "ORG", "name": "S&T organisation", "kind": "group", "parent": "ALL", "covers": "AI"},
+        {"id": "PNL", "name": "Panel", "kind": "group", "parent": "ORG", "covers": "ML"},
+    ]
+    members = [{"forum": f, "nation": n} for f in ("ALL", "ORG") for n in ("USA", "GBR", "FRA", "DEU")]
+    members += [{"forum": "PNL", "nation": n} for n in ("USA", "GBR", "FRA", "DEU", "NOR")]
+    load(
+        graph,
+        technologies=TECHS,
+        forums=forums,
+        memberships=members,
+        agreements=[agreement("K1", "USA;GBR;FRA", "ML"), agreement("K2", "USA;GBR;FRA", "AI")],
+    )
+    rows = [
+        (r["agreement"], r["forum"], r["excluded"], r["also"]) for r in run(graph, "exclusionary-consortia")
+    ]
+    assert rows == [
+        ("K1", "ORG", ["DEU"], ["ALL"]),  # the panel also leaves NOR out: a different set, its own row
+        ("K1", "PNL", ["DEU", "NOR"], []),
+        ("K2", "ORG", ["DEU"], ["ALL"]),  # the panel does not cover AI itself
+    ]
 
 
 # ---------------------------------------------------------------- collaborations
