@@ -272,6 +272,14 @@ class ExclusionaryConsortium(Model):
     also: list[str] = Field(description="broader forums with the same excluded set this row stands for")
 
 
+class Partnership(Model):
+    nation_a: str
+    nation_b: str = Field(description="nation_a < nation_b")
+    technologies: list[str]
+    agreements: list[str]
+    count: int = Field(description="active agreements both are party to")
+
+
 class Collaboration(Model):
     nation: str
     technology: str
@@ -455,6 +463,7 @@ ROWS: dict[str, type[Model]] = {
     "coverage-gaps": CoverageGap,
     "duplicates": Duplicate,
     "duplicate-clusters": DuplicateCluster,
+    "partners": Partnership,
     "exclusionary-consortia": ExclusionaryConsortium,
     "collaborations": Collaboration,
     "expiring": Expiring,

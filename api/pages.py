@@ -37,6 +37,8 @@ LINKS = {
     "agreement_b": "agreements",
     "agreements": "agreements",
     "nation": "nations",
+    "nation_a": "nations",
+    "nation_b": "nations",
     "code": "nations",
     "parties": "nations",
     "excluded": "nations",
@@ -127,6 +129,21 @@ async def nation_page(request: Request, code: str, who: Principal = Depends(need
     """Memberships, agreements, partners, gaps and the partner-network picture."""
     found = await detail_of(request, "nations", code, request.query_params.get("as_of"))
     return page(request, "nation.html", n=found)
+
+
+@router.get("/nations/{code}/with/{other}", response_class=HTMLResponse)
+async def pair_page(request: Request, code: str, other: str, who: Principal = Depends(need("read"))) -> Html:
+    """Two nations together: their common active agreements, the technologies on them, their common forums."""
+    as_of = request.query_params.get("as_of")
+    a = await detail_of(request, "nations", code, as_of)
+    b = await detail_of(request, "nations", other, as_of)
+    rows = await run_analysis(request, "partners", {"nation": a["code"], "as_of": as_of})
+    pair = next((r for r in rows if {r["nation_a"], r["nation_b"]} == {a["code"], b["code"]}), None)
+    ids = set(pair["agreements"]) if pair else set()
+    agreements = [x for x in a["agreements"] if x["id"] in ids]
+    theirs = {m["forum"] for m in b["memberships"] if m["active"]}
+    forums = [m for m in a["memberships"] if m["active"] and m["forum"] in theirs]
+    return page(request, "pair.html", a=a, b=b, pair=pair, agreements=agreements, forums=forums)
 
 
 def _entity_page(kind: str) -> None:

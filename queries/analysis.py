@@ -64,6 +64,13 @@ def _clusters(graph: Graph, p: dict[str, Any]) -> Result:
     return clusters(graph, p["as_of"], p["same_type_only"])
 
 
+def _partners(graph: Graph, p: dict[str, Any]) -> Result:
+    """Nation pairs grouped in memory from one Cypher export (see queries/partnership.py)."""
+    from queries.partnership import partners
+
+    return partners(graph, p["as_of"], p["nation"], p["technology"])
+
+
 def _exclusionary(graph: Graph, p: dict[str, Any]) -> Result:
     """Consortia found in memory from two Cypher exports (see queries/exclusion.py)."""
     from queries.exclusion import exclusionary_consortia
@@ -99,6 +106,14 @@ COMPOSED = (
         parse_decls("as_of: date = today; nation: nation?; technology: technology?; component: component?"),
         ("nation", "technology", "agreements", "count"),
         _collaborations,
+    ),
+    Analysis(
+        "partners",
+        "Who works with whom: pairs of nations party to the same active agreements, with what on; "
+        "with a technology, only agreements on it, under it or above it.",
+        parse_decls("as_of: date = today; nation: nation?; technology: technology?"),
+        ("nation_a", "nation_b", "technologies", "agreements", "count"),
+        _partners,
     ),
     Analysis(
         "engagement-priorities",
@@ -238,6 +253,7 @@ PUBLIC = (
     "duplicate-clusters",
     "exclusionary-consortia",
     "collaborations",
+    "partners",
     "expiring",
     "partner-centrality",
     "engagement-priorities",

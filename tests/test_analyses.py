@@ -342,6 +342,28 @@ def collab_graph(graph: Graph) -> Graph:
     return graph
 
 
+def test_partners_with_and_without_filters(collab_graph: Graph) -> None:
+    load(collab_graph, agreements=[agreement("C4", "GBR;USA", "QC")])
+
+    def pairs(**params: str) -> list[tuple[str, str, list[str], list[str], int]]:
+        rows = run(collab_graph, "partners", **params)
+        return [(r["nation_a"], r["nation_b"], r["technologies"], r["agreements"], r["count"]) for r in rows]
+
+    assert pairs() == [
+        ("GBR", "JPN", ["AI"], ["C2"], 1),
+        ("GBR", "USA", ["AI", "ML", "QC"], ["C1", "C2", "C4"], 3),
+        ("JPN", "USA", ["AI"], ["C2"], 1),  # C3 (QC) expired in 2020: not counted
+    ]
+    assert pairs(nation="JPN") == [("GBR", "JPN", ["AI"], ["C2"], 1), ("JPN", "USA", ["AI"], ["C2"], 1)]
+    assert pairs(technology="NLP") == [  # ML and AI lie above NLP; QC is unrelated
+        ("GBR", "JPN", ["AI"], ["C2"], 1),
+        ("GBR", "USA", ["AI", "ML"], ["C1", "C2"], 2),
+        ("JPN", "USA", ["AI"], ["C2"], 1),
+    ]
+    assert pairs(nation="GBR", technology="QC") == [("GBR", "USA", ["QC"], ["C4"], 1)]
+    assert pairs(technology="DE") == []
+
+
 def test_collaborations(collab_graph: Graph) -> None:
     rows = run(collab_graph, "collaborations")
     assert [(r["nation"], r["technology"], r["agreements"], r["count"]) for r in rows] == [

@@ -602,3 +602,13 @@ def test_an_unknown_entity_parameter_is_a_404_with_suggestions_in_api_and_pages(
     assert "no such nation in the graph" in error["message"]
     page = get(local, "/analyses/collaborations?component=ARMI", status=404)
     assert "unknown component" in page and "ARMY" in page
+
+
+def test_the_pair_page_shows_what_two_nations_share(local: TestClient) -> None:
+    nation = get(local, f"/nations/GBR?as_of={AS_OF}")
+    assert f'href="/nations/GBR/with/USA?as_of={AS_OF}"' in nation
+    pair = get(local, f"/nations/GBR/with/USA?as_of={AS_OF}")
+    assert "3 active agreements in common" in pair and '<a href="/agreements/P2">P2</a>' in pair
+    assert '<a href="/forums/ALL">ALL</a>' in pair
+    assert "No active agreement in common" in get(local, f"/nations/GBR/with/CAN?as_of={AS_OF}")
+    assert "Atlantis" in get(local, "/nations/GBR/with/Atlantis", status=404)
