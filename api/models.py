@@ -280,6 +280,15 @@ class Partnership(Model):
     count: int = Field(description="active agreements both are party to")
 
 
+class Equitability(Model):
+    agreement: str
+    nation: str
+    contribution_share: float | None = Field(description="its contribution / the agreement's total")
+    benefit_share: float | None = Field(description="its benefit / the agreement's total")
+    ratio: float | None = Field(description="benefit_share / contribution_share")
+    verdict: Literal["equitable", "over_benefits", "under_benefits", "unassessed"]
+
+
 class Collaboration(Model):
     nation: str
     technology: str
@@ -464,6 +473,7 @@ ROWS: dict[str, type[Model]] = {
     "duplicates": Duplicate,
     "duplicate-clusters": DuplicateCluster,
     "partners": Partnership,
+    "equitability": Equitability,
     "exclusionary-consortia": ExclusionaryConsortium,
     "collaborations": Collaboration,
     "expiring": Expiring,

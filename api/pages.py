@@ -151,11 +151,19 @@ def _entity_page(kind: str) -> None:
     permission = PERMISSION_FOR.get(kind, "read")
 
     async def show(request: Request, key: str, who: Principal = Depends(need(permission))) -> Html:
-        found = await detail_of(request, kind, key, request.query_params.get("as_of"))
-        return page(request, f"{entity.kind(kind).singular}.html", e=found, kind=kind)
+        as_of = request.query_params.get("as_of")
+        found = await detail_of(request, kind, key, as_of)
+        shares = await _shares(request, found["id"], as_of) if kind == "agreements" else []
+        return page(request, f"{entity.kind(kind).singular}.html", e=found, kind=kind, shares=shares)
 
     show.__doc__ = f"One of the {kind} with its neighbours."
     router.add_api_route(f"/{kind}/{{key}}", show, methods=["GET"], response_class=HTMLResponse)
+
+
+async def _shares(request: Request, agreement: str, as_of: str | None) -> list[dict[str, Any]]:
+    """Each party's contribution and benefit shares in one agreement (equitability), if it is active."""
+    rows = await run_analysis(request, "equitability", {"as_of": as_of})
+    return [r for r in rows if r["agreement"] == agreement]
 
 
 for _kind in ("forums", "agreements", "technologies", "restrictions", "exemptions"):

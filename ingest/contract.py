@@ -15,7 +15,7 @@ class Column:
     """A column: its name, type, whether it is required, and the allowed values of an enum."""
 
     name: str
-    type: str = "str"  # str | int | date | bool | list | nation | nations | enum
+    type: str = "str"  # str | int | number | date | bool | list | nation | nations | enum
     required: bool = False
     choices: tuple[str, ...] = ()
     lo: int | None = None
@@ -130,6 +130,8 @@ TABLES: tuple[Table, ...] = (
             Column("nation", "nation", required=True),
             Column("contribution"),
             Column("benefit"),
+            Column("contribution_value", "number"),
+            Column("benefit_value", "number"),
             Column("source"),
         ),
         ("agreement", "nation"),

@@ -87,7 +87,7 @@ def _node_rows(graph: Graph, spec: NodeTable) -> tuple[list[Row], dict[str, dict
 def _own_row(link: dict[str, Any], owner: dict[str, Any]) -> bool:
     """A party link that came from a parties row (its own source or values), not the agreement's list."""
     return link.get("source") != owner.get("source") or any(
-        link.get(p) is not None for p in ("contribution", "benefit")
+        link.get(p) is not None for p in ("contribution", "benefit", "contribution_value", "benefit_value")
     )
 
 
@@ -154,7 +154,7 @@ def csv_cell(column: Column, value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     text = str(value)
-    if column.type not in ("int",) and text.startswith(FORMULA_STARTERS):
+    if column.type not in ("int", "number") and text.startswith(FORMULA_STARTERS):
         return "'" + text
     return text
 

@@ -59,7 +59,13 @@ NODE_TABLES: tuple[NodeTable, ...] = (
         "id",
         ("title", "type", "status", "start", "end", "depth", "deliberate_redundancy"),
         (
-            Owned(schema.PARTY_TO.type, "Nation", "parties", False, ("contribution", "benefit")),
+            Owned(
+                schema.PARTY_TO.type,
+                "Nation",
+                "parties",
+                False,
+                ("contribution", "benefit", "contribution_value", "benefit_value"),
+            ),
             Owned(schema.FORUM_COVERS.type, "Technology", "technologies"),
             Owned(schema.UNDER.type, "Agreement", "parent"),
             Owned(schema.UNDER_AUSPICES_OF.type, "Forum", "forum"),

@@ -41,6 +41,8 @@ HINTS = {
     "agreement": "An agreement id.",
     "contribution": "What this party contributes (free text).",
     "benefit": "What this party receives (free text).",
+    "contribution_value": "What this party contributes, as a number >= 0 (one unit within an agreement).",
+    "benefit_value": "What this party receives, as a number >= 0 (the same unit as its contribution).",
     "citation": "The legal or policy citation, e.g. 22 CFR 126.1(d).",
     "overrides": "Restriction ids this exemption overrides, separated by ';'.",
     "excludes": "Technology ids this exemption does not cover, separated by ';'.",
@@ -91,13 +93,16 @@ def _column(sheet: Worksheet, table: Table, index: int, col: Column) -> None:
         rule = DataValidation(type="date", operator="greaterThan", formula1="1", allow_blank=True)
         rule.error, rule.errorTitle = "A date, YYYY-MM-DD", col.name
         sheet.column_dimensions[letter].number_format = "yyyy-mm-dd"
+    elif col.type == "number":
+        rule = DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0")
+        rule.error, rule.errorTitle = "A number, 0 or more", col.name
     elif col.type == "int" and col.lo is not None:
         rule = DataValidation(type="whole", operator="between", formula1=str(col.lo), formula2=str(col.hi))
         rule.error, rule.errorTitle = f"A whole number from {col.lo} to {col.hi}", col.name
     else:
         rule = DataValidation(allow_blank=True)
     rule.prompt, rule.promptTitle, rule.showInputMessage = hint(table, col), col.name[:32], True
-    rule.showErrorMessage = bool(choices) or col.type in ("date", "int")
+    rule.showErrorMessage = bool(choices) or col.type in ("date", "int", "number")
     rule.add(area)
     sheet.add_data_validation(rule)
     sheet.column_dimensions[letter].width = max(12, min(40, len(col.name) + 4))

@@ -78,7 +78,7 @@ class _Checker:
             codes = [self.nation(where, p) for p in items]
             return list(dict.fromkeys(c for c in codes if c)) if all(codes) else None
         text = str(value)
-        if kind in ("date", "int") and not text.isascii():
+        if kind in ("date", "int", "number") and not text.isascii():
             self.problem(where, f"{text!r} has non-ASCII characters (digits must be 0-9)")
             return None
         if kind == "nation":
@@ -96,6 +96,8 @@ class _Checker:
             return None
         if kind == "int":
             return self.integer(where, col, text)
+        if kind == "number":
+            return self.number(where, text)
         if kind == "enum" and text not in col.choices:
             lowered = {c.lower(): c for c in col.choices}
             if text.lower() in lowered:
@@ -103,6 +105,20 @@ class _Checker:
             self.problem(where, f"{text!r} is not one of {', '.join(col.choices)}")
             return None
         return text
+
+    def number(self, where: str, text: str) -> float | None:
+        """A finite number >= 0 (contribution and benefit values, one unit within an agreement)."""
+        try:
+            value = float(text)
+        except ValueError:
+            value = float("nan")
+        if not text.isascii() or value != value or value in (float("inf"), float("-inf")):
+            self.problem(where, f"{text!r} is not a number")
+            return None
+        if value < 0:
+            self.problem(where, f"{text} is negative; values are 0 or more")
+            return None
+        return value
 
     def integer(self, where: str, col: Column, text: str) -> int | None:
         """Whole number within the column's range."""

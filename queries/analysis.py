@@ -71,6 +71,13 @@ def _partners(graph: Graph, p: dict[str, Any]) -> Result:
     return partners(graph, p["as_of"], p["nation"], p["technology"])
 
 
+def _equitability(graph: Graph, p: dict[str, Any]) -> Result:
+    """Shares and verdicts computed in memory from one Cypher export (see queries/equity.py)."""
+    from queries.equity import equitability
+
+    return equitability(graph, p["as_of"], p["tolerance"])
+
+
 def _exclusionary(graph: Graph, p: dict[str, Any]) -> Result:
     """Consortia found in memory from two Cypher exports (see queries/exclusion.py)."""
     from queries.exclusion import exclusionary_consortia
@@ -114,6 +121,14 @@ COMPOSED = (
         parse_decls("as_of: date = today; nation: nation?; technology: technology?"),
         ("nation_a", "nation_b", "technologies", "agreements", "count"),
         _partners,
+    ),
+    Analysis(
+        "equitability",
+        "Is each party's share of the benefits proportional to its share of the contributions? One row per "
+        "party of each active agreement: equitable within the tolerance, else over- or under-benefits.",
+        parse_decls("as_of: date = today; tolerance: number = 0.25"),
+        ("agreement", "nation", "contribution_share", "benefit_share", "ratio", "verdict"),
+        _equitability,
     ),
     Analysis(
         "engagement-priorities",
@@ -254,6 +269,7 @@ PUBLIC = (
     "exclusionary-consortia",
     "collaborations",
     "partners",
+    "equitability",
     "expiring",
     "partner-centrality",
     "engagement-priorities",

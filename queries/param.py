@@ -38,6 +38,17 @@ def _int(text: Any) -> int:
         raise ParameterError(f"{text!r} is not a whole number") from exc
 
 
+def _number(text: Any) -> float:
+    """A finite number >= 0, named in the error when it is not."""
+    try:
+        value = float(str(text).strip())
+    except ValueError as exc:
+        raise ParameterError(f"{text!r} is not a number") from exc
+    if not value >= 0 or value == float("inf"):
+        raise ParameterError(f"{text!r} must be a finite number, 0 or more")
+    return value
+
+
 def _bool(text: Any) -> bool:
     """true/false/yes/no/1/0, as in the ingest format."""
     if isinstance(text, bool):
@@ -87,6 +98,7 @@ def _str(text: Any) -> str:
 CONVERTERS: dict[str, Callable[[Any], Any]] = {
     "date": _date,
     "int": _int,
+    "number": _number,
     "bool": _bool,
     "string": _str,
     "nation": _nation,

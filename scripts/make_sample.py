@@ -296,6 +296,25 @@ def planning(rng: random.Random) -> dict[str, list[dict[str, str]]]:
     return {"needs": needs, "strengths": strengths, "nation_factors": factors}
 
 
+def shares(rng: random.Random, rows: list[dict[str, str]]) -> list[dict[str, str]]:
+    """Illustrative contribution and benefit values for every 5th agreement's parties (equitability);
+    the first one lacks a benefit value, to show an agreement that cannot be assessed."""
+    out = []
+    for n, row in enumerate(rows[::5]):
+        for i, nation in enumerate(row["parties"].split(";")):
+            benefit = "" if n == 0 and i == 0 else str(rng.randint(1, 10))
+            out.append(
+                {
+                    "agreement": row["id"],
+                    "nation": nation,
+                    "contribution_value": str(rng.randint(0 if i else 1, 10)),
+                    "benefit_value": benefit,
+                    "source": SRC + "; contribution and benefit values illustrative",
+                }
+            )
+    return out
+
+
 def main() -> None:
     """Write the sample tables."""
     rng = random.Random(2026)
@@ -314,7 +333,8 @@ def main() -> None:
     for r in rows:
         if r.get("end") and r["end"] < r["start"]:
             r["end"] = ""
-    write_csv({"technologies": techs, "agreements": rows, **planning(random.Random(7))}, OUT)
+    tables = {"technologies": techs, "agreements": rows, "parties": shares(random.Random(11), rows)}
+    write_csv({**tables, **planning(random.Random(7))}, OUT)
 
 
 if __name__ == "__main__":

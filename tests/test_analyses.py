@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from graph.connection import Graph
-from graph.errors import NotFoundError, ParameterError
+from graph.errors import NotFoundError, ParameterError, ValidationError
 from queries.analysis import analysis
 from tests.fixtures import load
 
@@ -362,6 +362,70 @@ def test_partners_with_and_without_filters(collab_graph: Graph) -> None:
     ]
     assert pairs(nation="GBR", technology="QC") == [("GBR", "USA", ["QC"], ["C4"], 1)]
     assert pairs(technology="DE") == []
+
+
+def values(agreement_id: str, **given: tuple[float | None, float | None]) -> list[dict[str, Any]]:
+    """parties rows: nation -> (contribution_value, benefit_value), None left empty."""
+    return [
+        {"agreement": agreement_id, "nation": n}
+        | ({"contribution_value": c} if c is not None else {})
+        | ({"benefit_value": b} if b is not None else {})
+        for n, (c, b) in given.items()
+    ]
+
+
+def test_equitability(graph: Graph) -> None:
+    load(
+        graph,
+        technologies=TECHS,
+        agreements=[
+            agreement("E1", "USA;GBR;FRA", "AI"),
+            agreement("E2", "USA;JPN", "AI"),
+            agreement("E3", "USA;CAN", "AI"),
+            agreement("E4", "USA;KOR", "AI"),
+            agreement("E5", "USA;AUS", "AI"),
+            agreement("E6", "USA;NOR", "AI", end="2020-01-01"),  # expired: not assessed at all
+        ],
+        parties=values("E1", USA=(60, 50), GBR=(30, 30), FRA=(10, 20))
+        + values("E2", USA=(10, 9), JPN=(0, 1))  # JPN gives nothing but receives
+        + values("E3", USA=(5, 5), CAN=(5, None))  # CAN's benefit missing: the whole agreement unassessed
+        + values("E4", USA=(0, 3), KOR=(0, 2))  # no contributions at all: unassessed
+        + values("E5", USA=(50, 20), AUS=(50, 80))
+        + values("E6", USA=(1, 1), NOR=(1, 9)),
+    )
+    rows = run(graph, "equitability")
+    got = [
+        (r["agreement"], r["nation"], r["contribution_share"], r["benefit_share"], r["ratio"], r["verdict"])
+        for r in rows
+    ]
+    assert got == [
+        ("E1", "FRA", 0.1, 0.2, 2.0, "over_benefits"),
+        ("E1", "GBR", 0.3, 0.3, 1.0, "equitable"),
+        ("E1", "USA", 0.6, 0.5, 0.8333, "equitable"),  # 1/1.25 = 0.8 <= 0.8333
+        ("E2", "JPN", 0.0, 0.1, None, "over_benefits"),
+        ("E2", "USA", 1.0, 0.9, 0.9, "equitable"),
+        ("E3", "CAN", None, None, None, "unassessed"),
+        ("E3", "USA", None, None, None, "unassessed"),
+        ("E4", "KOR", None, None, None, "unassessed"),
+        ("E4", "USA", None, None, None, "unassessed"),
+        ("E5", "AUS", 0.5, 0.8, 1.6, "over_benefits"),
+        ("E5", "USA", 0.5, 0.2, 0.4, "under_benefits"),
+    ]
+    strict = run(graph, "equitability", tolerance="0.1")
+    assert [r["verdict"] for r in strict if r["agreement"] == "E2"] == ["over_benefits", "under_benefits"]  # 0.9 < 1/1.1
+    loose = run(graph, "equitability", tolerance="1.5")
+    assert {r["verdict"] for r in loose if r["agreement"] == "E5"} == {"equitable"}
+
+
+def test_contribution_values_are_numbers_of_zero_or_more(graph: Graph) -> None:
+    load(graph, technologies=TECHS, agreements=[agreement("V1", "USA;GBR", "AI")])
+    bad = [{"agreement": "V1", "nation": "USA", "contribution_value": "-1", "benefit_value": "lots"}]
+    with pytest.raises(ValidationError) as failed:
+        load(graph, parties=bad)
+    assert failed.value.problems == [
+        "fixture#parties:1:contribution_value: -1 is negative; values are 0 or more",
+        "fixture#parties:1:benefit_value: 'lots' is not a number",
+    ]
 
 
 def test_collaborations(collab_graph: Graph) -> None:
