@@ -439,11 +439,25 @@ def runs(c: Context, fmt: str) -> None:
 @click.option("--param", "params", multiple=True, help="key=value; lists are ';'-separated.")
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv", "xlsx"]), default="table")
 @click.option("--out", type=click.Path(path_type=Path), help="Write to this file instead of stdout.")
+@click.option("--limit", help="At most this many rows.")
+@click.option("--offset", help="Skip this many rows first.")
+@click.option("--sort", help="Fields to sort by, comma-separated; -field for descending.")
+@click.option("--filter", "filters", multiple=True, help="field:value; rows equal to, or lists holding, it.")
 @pass_ctx
 def query(
-    c: Context, name: str, as_of: str | None, params: tuple[str, ...], fmt: str, out: Path | None
+    c: Context,
+    name: str,
+    as_of: str | None,
+    params: tuple[str, ...],
+    fmt: str,
+    out: Path | None,
+    limit: str | None,
+    offset: str | None,
+    sort: str | None,
+    filters: tuple[str, ...],
 ) -> None:
     """Run a named analysis (see `stkg queries`)."""
+    from api import paging
     from queries.analysis import analysis
 
     found = analysis(name)
@@ -451,7 +465,12 @@ def query(
     if as_of is not None:
         values["as_of"] = as_of
     found.bind(values)  # parameter errors before the engine starts
+    shape = paging.parse(found.returns, limit, offset, sort, filters)
     result = found.run(c.graph, values)
+    if isinstance(result, list) and not shape.idle:
+        total, page = shape.apply(result)
+        result = [dict(r) for r in page]
+        click.echo(f"rows {shape.offset + 1}-{shape.offset + len(result)} of {total}", err=True)
     _emit(result, fmt, out, list(found.returns) if not found.single else None)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import inspect
+import json
 from collections.abc import Callable
 from functools import cache
 from typing import Annotated, Any, Literal, TypeVar
@@ -13,7 +14,7 @@ from fastapi.responses import Response
 from pydantic import TypeAdapter
 from starlette.concurrency import run_in_threadpool
 
-from api import models, render
+from api import models, paging, render
 from api.access import need
 from api.cache import Answers
 from api.keys import PERMISSION_FOR, Principal
@@ -54,26 +55,89 @@ def _adapter(model: Any) -> TypeAdapter[Any]:
 
 
 async def json_answer(
-    request: Request, key: tuple[Any, ...], model: Any, compute: Callable[[], Any]
+    request: Request,
+    key: tuple[Any, ...],
+    model: Any,
+    compute: Callable[[], Any],
+    headers: dict[str, str] | None = None,
 ) -> Response:
     """An answer validated against its response model once, then kept as JSON bytes."""
     adapter = _adapter(model)
 
-    def encode() -> bytes:
-        return adapter.dump_json(adapter.validate_python(compute()))
+    def encode() -> tuple[bytes, int | None]:
+        found = compute()
+        return adapter.dump_json(adapter.validate_python(found)), len(found) if isinstance(
+            found, list
+        ) else None
 
-    return Response(await answer(request, ("json", *key), encode), media_type="application/json")
+    body, total = await answer(request, ("json", *key), encode)
+    counted = {"X-Total-Count": str(total)} if total is not None else {}
+    return Response(body, media_type="application/json", headers={**counted, **(headers or {})})
 
 
 async def csv_answer(
-    request: Request, key: tuple[Any, ...], cols: list[str], name: str, compute: Callable[[], Any]
+    request: Request,
+    key: tuple[Any, ...],
+    cols: list[str],
+    name: str,
+    compute: Callable[[], Any],
+    headers: dict[str, str] | None = None,
 ) -> Response:
     """Rows as a CSV download (list cells joined with ';' as in the ingest format)."""
-    body = await answer(request, ("csv", *key), lambda: render.to_csv(compute(), cols).encode("utf-8"))
-    headers = {"Content-Disposition": f'attachment; filename="{name}.csv"'}
+
+    def encode() -> tuple[bytes, int]:
+        rows = compute()
+        return render.to_csv(rows, cols).encode("utf-8"), len(rows)
+
+    body, total = await answer(request, ("csv", *key), encode)
+    headers = {
+        **(headers or {}),
+        "X-Total-Count": str(total),
+        "Content-Disposition": f'attachment; filename="{name}.csv"',
+    }
     return Response(body, media_type="text/csv; charset=utf-8", headers=headers)
 
 
+async def paged_answer(
+    request: Request, a: Analysis, model: Any, shape: paging.Paging, fmt: str | None, rows: list[Any]
+) -> Response:
+    """A page of an analysis's rows: filtered, sorted, cut; the total before the cut in X-Total-Count
+    (and, with envelope=true, in a {total, offset, limit, items} object)."""
+    total, page = shape.apply(rows)
+    headers = {"X-Total-Count": str(total)}
+    if fmt == "csv":
+        body = render.to_csv([dict(r) for r in page], list(a.returns)).encode("utf-8")
+        headers["Content-Disposition"] = f'attachment; filename="{a.name}.csv"'
+        return Response(body, media_type="text/csv; charset=utf-8", headers=headers)
+    items = _adapter(model).dump_python(_adapter(model).validate_python(page), mode="json")
+    doc: Any = (
+        {"total": total, "offset": shape.offset, "limit": shape.limit, "items": items}
+        if shape.envelope
+        else items
+    )
+    return Response(json.dumps(doc).encode("utf-8"), media_type="application/json", headers=headers)
+
+
+#: The paging parameters every row-returning analysis takes (api/paging.py), as OpenAPI shows them.
+PAGING = (
+    ("limit", Query(None, ge=0, description="at most this many rows (default all)"), int | None),
+    ("offset", Query(None, ge=0, description="skip this many rows first (default 0)"), int | None),
+    (
+        "sort",
+        Query(None, description="fields to sort by, comma-separated; -field for descending"),
+        str | None,
+    ),
+    (
+        "filter",
+        Query(None, description="field:value (repeatable): rows equal to, or lists holding, the value"),
+        list[str] | None,
+    ),
+    (
+        "envelope",
+        Query(False, description="true: {total, offset, limit, items} instead of a bare list"),
+        bool,
+    ),
+)
 CSV: dict[int | str, dict[str, Any]] = {
     200: {"content": {"text/csv": {}}, "description": "JSON, or CSV with ?format=csv"}
 }
@@ -252,11 +316,26 @@ def _analysis_route(a: Analysis) -> None:
     model: Any = models.SINGLE[a.name] if a.single else list[row]
 
     async def run(request: Request, **params: Any) -> Any:
-        given = {k: v for k, v in request.query_params.items() if k != "format" or a.single}
+        shaping = set() if a.single else {"format", *paging.NAMES}
+        given = {k: v for k, v in request.query_params.items() if k not in shaping}
         key, compute = analysis_key(a.name, given), analysis_computer(request, a.name, given)
-        if params.get("format") == "csv":
-            return await csv_answer(request, key, list(a.returns), a.name, compute)
-        return await json_answer(request, key, model, compute)
+        if a.single:
+            return await json_answer(request, key, model, compute)
+        shape = paging.parse(
+            a.returns,
+            params.get("limit"),
+            params.get("offset"),
+            params.get("sort"),
+            request.query_params.getlist("filter"),
+            params.get("envelope"),
+        )
+        if shape.idle and not shape.envelope:  # the whole answer: served as bytes kept from the last time
+            if params.get("format") == "csv":
+                return await csv_answer(request, key, list(a.returns), a.name, compute)
+            return await json_answer(request, key, model, compute)
+        return await paged_answer(
+            request, a, model, shape, params.get("format"), await answer(request, ("rows", *key), compute)
+        )
 
     run.__signature__ = _signature(a, permission)  # type: ignore[attr-defined]
     run.__doc__ = a.purpose
@@ -286,6 +365,10 @@ def _signature(a: Analysis, permission: str) -> inspect.Signature:
         params.append(
             inspect.Parameter("format", inspect.Parameter.KEYWORD_ONLY, default="json", annotation=Format)
         )
+        params += [
+            inspect.Parameter(n, inspect.Parameter.KEYWORD_ONLY, default=q, annotation=t)
+            for n, q, t in PAGING
+        ]
     params.append(
         inspect.Parameter(
             "who", inspect.Parameter.KEYWORD_ONLY, default=Depends(need(permission)), annotation=Principal

@@ -412,7 +412,10 @@ def test_equitability(graph: Graph) -> None:
         ("E5", "USA", 0.5, 0.2, 0.4, "under_benefits"),
     ]
     strict = run(graph, "equitability", tolerance="0.1")
-    assert [r["verdict"] for r in strict if r["agreement"] == "E2"] == ["over_benefits", "under_benefits"]  # 0.9 < 1/1.1
+    assert [r["verdict"] for r in strict if r["agreement"] == "E2"] == [
+        "over_benefits",
+        "under_benefits",
+    ]  # 0.9 < 1/1.1
     loose = run(graph, "equitability", tolerance="1.5")
     assert {r["verdict"] for r in loose if r["agreement"] == "E5"} == {"equitable"}
 

@@ -612,3 +612,22 @@ def test_the_pair_page_shows_what_two_nations_share(local: TestClient) -> None:
     assert '<a href="/forums/ALL">ALL</a>' in pair
     assert "No active agreement in common" in get(local, f"/nations/GBR/with/CAN?as_of={AS_OF}")
     assert "Atlantis" in get(local, "/nations/GBR/with/Atlantis", status=404)
+
+
+def test_every_row_answer_pages_sorts_and_filters(local: TestClient) -> None:
+    url = f"/api/v1/analyses/duplicates?as_of={AS_OF}"
+    whole = local.get(url)
+    assert whole.headers["x-total-count"] == "2" and len(whole.json()) == 2
+    page = local.get(url + "&sort=-agreement_a&limit=1")
+    assert page.headers["x-total-count"] == "2" and [r["agreement_a"] for r in page.json()] == ["P1"]
+    assert [r["agreement_a"] for r in local.get(url + "&sort=agreement_a&offset=1").json()] == ["P1"]
+    boxed = local.get(url + "&filter=cross_component:true&envelope=true").json()
+    assert (boxed["total"], boxed["offset"], boxed["limit"]) == (1, 0, None)
+    assert [r["agreement_a"] for r in boxed["items"]] == ["P1"]
+    assert local.get(url + "&filter=components:NAVY").headers["x-total-count"] == "1"  # lists: holding it
+    csv = local.get(url + "&format=csv&limit=1&sort=agreement_a")
+    assert csv.headers["x-total-count"] == "2" and len(csv.text.splitlines()) == 2
+    wrong = local.get(url + "&sort=-agreement")
+    assert wrong.status_code == 422 and "agreement_a" in wrong.json()["error"]["message"]
+    assert local.get(url + "&limit=-1").status_code == 422
+    assert local.get(url + "&filter=nofield").status_code == 422
