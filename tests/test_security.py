@@ -137,12 +137,13 @@ def test_a_cookie_session_needs_its_csrf_token_to_change_anything(keyed: TestCli
 
 
 def test_sessions_expire(loaded: Graph, tmp_path: Path) -> None:
-    settings = settings_for(tmp_path, api_keys=KEYS, session_seconds=1)
+    settings = settings_for(tmp_path, api_keys=KEYS, session_seconds=2)
     with TestClient(create_app(settings, loaded), base_url=BASE) as client:
-        sign_in(client, "view-key")
-        assert client.get("/forums/ALL").status_code == 200
-        time.sleep(1.2)
-        assert client.get("/forums/ALL").status_code == 401
+        login = {"key": "view-key", "next": "/"}
+        assert client.post("/login", data=login, follow_redirects=False).status_code == 303
+        assert client.get("/api/v1/nations/GBR").status_code == 200
+        time.sleep(2.2)
+        assert client.get("/api/v1/nations/GBR").status_code == 401
 
 
 # ---------------------------------------------------------------- headers
