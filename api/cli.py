@@ -533,9 +533,12 @@ def predraft(c: Context, parties: str, technologies: str, as_of: str | None, fmt
 
 @cli.command(name="queries")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
-def list_queries(fmt: str) -> None:
-    """List every analysis with its purpose, parameters and returned fields."""
-    from queries.analysis import analyses
+@click.option(
+    "--all", "everything", is_flag=True, help="Also the internal exports the analyses are built on."
+)
+def list_queries(fmt: str, everything: bool) -> None:
+    """List the analyses with their purpose, parameters and returned fields."""
+    from queries.analysis import PUBLIC, analyses
 
     rows = [
         {
@@ -547,6 +550,7 @@ def list_queries(fmt: str) -> None:
             "returns": ", ".join(a.returns),
         }
         for a in analyses().values()
+        if everything or a.name in PUBLIC
     ]
     if fmt == "json":
         click.echo(render.to_json(rows))

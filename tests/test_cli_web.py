@@ -56,3 +56,12 @@ def test_serve_refuses_a_public_address_without_keys(tmp_path: Path) -> None:
     refused = run_stkg("serve", "--host", "0.0.0.0", "--port", "0", data_dir=tmp_path)
     assert refused.returncode == 1
     assert refused.stderr.startswith("error: refusing to listen on 0.0.0.0 without API keys")
+
+
+def test_queries_lists_the_analyses_and_all_adds_the_internal_exports(tmp_path: Path) -> None:
+    public = json.loads(run_stkg("queries", "--format", "json", data_dir=tmp_path).stdout)
+    everything = json.loads(run_stkg("queries", "--all", "--format", "json", data_dir=tmp_path).stdout)
+    names = [q["name"] for q in public]
+    assert names[:4] == ["coverage-gaps", "duplicates", "duplicate-clusters", "exclusionary-consortia"]
+    assert {"partners", "equitability"} <= set(names) and "duplicate-facts" not in names
+    assert {"duplicate-facts", "taxonomy"} <= {q["name"] for q in everything}
