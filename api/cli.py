@@ -443,6 +443,9 @@ def runs(c: Context, fmt: str) -> None:
 @click.option("--offset", help="Skip this many rows first.")
 @click.option("--sort", help="Fields to sort by, comma-separated; -field for descending.")
 @click.option("--filter", "filters", multiple=True, help="field:value; rows equal to, or lists holding, it.")
+@click.option(
+    "--show-cypher", is_flag=True, help="Print the Cypher behind the analysis (runnable with :param)."
+)
 @pass_ctx
 def query(
     c: Context,
@@ -455,12 +458,16 @@ def query(
     offset: str | None,
     sort: str | None,
     filters: tuple[str, ...],
+    show_cypher: bool,
 ) -> None:
     """Run a named analysis (see `stkg queries`)."""
     from api import paging
-    from queries.analysis import analysis
+    from queries.analysis import analysis, cypher_of
 
     found = analysis(name)
+    if show_cypher:
+        click.echo(cypher_of(found.name))
+        return
     values: dict[str, Any] = parse_params(params)
     if as_of is not None:
         values["as_of"] = as_of

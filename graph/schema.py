@@ -72,7 +72,10 @@ FORUM_COVERS = RelType("COVERS", ("Forum", "Agreement"), ("Technology",))
 BROADER = RelType("BROADER", ("Technology",), ("Technology",))
 MAPS_TO = RelType("MAPS_TO", ("Technology",), ("Technology",))
 PARTY_TO = RelType(
-    "PARTY_TO", ("Nation",), ("Agreement",), ("contribution", "benefit", "contribution_value", "benefit_value")
+    "PARTY_TO",
+    ("Nation",),
+    ("Agreement",),
+    ("contribution", "benefit", "contribution_value", "benefit_value"),
 )
 UNDER = RelType("UNDER", ("Agreement",), ("Agreement",))
 UNDER_AUSPICES_OF = RelType("UNDER_AUSPICES_OF", ("Agreement",), ("Forum",))

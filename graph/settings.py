@@ -76,6 +76,8 @@ class Settings:
     max_rows: int
     # Times an ingest that lost a write conflict to another ingest is retried before giving up.
     ingest_retries: int
+    # On a Neo4j server, run composed analyses as their definitional Cypher (the server does the work).
+    definitional: bool
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -106,6 +108,7 @@ class Settings:
             max_unpacked_bytes=_int("STKG_MAX_UNPACKED_BYTES", 200 * 1024 * 1024),
             max_rows=_int("STKG_MAX_ROWS", 500_000),
             ingest_retries=_int("STKG_INGEST_RETRIES", 3),
+            definitional=_int("STKG_DEFINITIONAL", 1) != 0,
         )
 
     def with_(self, **changes: object) -> Settings:

@@ -31,11 +31,45 @@ class Analysis:
         return bind(self.name, self.params, raw)
 
     def run(self, graph: Graph, raw: dict[str, Any] | None = None) -> Result:
-        """Bind, resolve technology and component names against the graph, and run."""
+        """Bind, resolve technology and component names against the graph, and run (on a Neo4j server
+        with STKG_DEFINITIONAL on, a composed analysis runs its definitional Cypher there)."""
         from queries import names
 
         types = {p.name: p.type for p in self.params}
-        return self.runner(graph, names.resolve(graph, types, self.bind(raw or {})))
+        params = names.resolve(graph, types, self.bind(raw or {}))
+        if graph.engine != "arcadedb-embedded" and graph.settings.definitional:
+            defined = definitional(self.name)
+            if defined is not None:
+                return defined(graph, params)
+        return self.runner(graph, params)
+
+
+def definitional(name: str) -> Callable[[Graph, dict[str, Any]], Result] | None:
+    """The definitional form of a composed analysis (clusters: its pairs step, then components)."""
+    from queries.catalog import definitions
+
+    if name == "duplicate-clusters":
+        from queries.duplication import clusters_of
+
+        pairs = definitions()["duplicates"]
+        return lambda g, p: clusters_of(
+            g, pairs.run(g, {"as_of": p["as_of"]}), p["as_of"], p["same_type_only"]
+        )
+    found = definitions().get(name)
+    return None if found is None else lambda g, p: found.run(g, p)
+
+
+def cypher_of(name: str) -> str:
+    """The Cypher behind an analysis: its own .cypher file, or its definitional form when composed."""
+    from queries.catalog import definitions, queries
+
+    if name in queries():
+        return queries()[name].text
+    key = "duplicates" if name == "duplicate-clusters" else name
+    if key in definitions():
+        note = "// duplicate-clusters: the connected components of these pairs\n" if key != name else ""
+        return note + definitions()[key].text
+    raise NotFoundError(f"{name} is computed in Python from exports and has no single Cypher form")
 
 
 def _plain(q: Query) -> Analysis:

@@ -115,6 +115,9 @@ def pack(text: str, returns: tuple[str, ...]) -> str | None:
 
 
 ENTITY_DIR = QUERY_DIR / "entity"
+#: One Cypher query per composed analysis that returns the same rows (for Neo4j Browser, and for
+#: running on a Neo4j server, which does the work there).
+DEFINITION_DIR = QUERY_DIR / "definitional"
 
 
 def _load(folder: Path) -> dict[str, Query]:
@@ -135,9 +138,17 @@ def entity_queries() -> dict[str, Query]:
     return _load(ENTITY_DIR)
 
 
+@cache
+def definitions() -> dict[str, Query]:
+    """The definitional Cypher of the composed analyses (queries/definitional/), by analysis name."""
+    return _load(DEFINITION_DIR)
+
+
 def all_files() -> list[Path]:
     """Every shipped .cypher file, for the lint."""
-    return sorted([*QUERY_DIR.glob("*.cypher"), *ENTITY_DIR.glob("*.cypher")])
+    return sorted(
+        [*QUERY_DIR.glob("*.cypher"), *ENTITY_DIR.glob("*.cypher"), *DEFINITION_DIR.glob("*.cypher")]
+    )
 
 
 def get(name: str) -> Query:

@@ -44,29 +44,57 @@ def clusters(graph: Graph, as_of: dt.date, same_type_only: bool = False) -> list
     union-find as the pairs are found, so memory grows with the portfolio, not with the pairs."""
     with collector.paused():
         facts = _facts(graph, as_of)
-        parent = list(range(len(facts)))
-        used: list[set[str]] = [set() for _ in facts]  # each agreement's technologies in some overlap
-        paired = [False] * len(facts)
+        joined = _Components(len(facts))
         for i, j in _pair_stream(facts):
-            if same_type_only and facts[i].type != facts[j].type:
-                continue
-            parent[_root(parent, i)] = _root(parent, j)
-            paired[i] = paired[j] = True
-            _overlap(facts[i], facts[j], used[i])  # an overlap may come from one side only (the narrower)
-            _overlap(facts[j], facts[i], used[j])
-        groups: dict[int, list[int]] = defaultdict(list)
-        for i in range(len(facts)):
-            if paired[i]:
-                groups[_root(parent, i)].append(i)
-        return _cluster_rows(facts, list(groups.values()), used)
+            if not same_type_only or facts[i].type == facts[j].type:
+                joined.join(i, j)
+                _overlap(facts[i], facts[j], joined.used[i])  # an overlap may come from one side only
+                _overlap(facts[j], facts[i], joined.used[j])
+        return _cluster_rows(facts, joined.groups(), joined.used)
 
 
-def _root(parent: list[int], i: int) -> int:
-    """The union-find root of i, halving the path on the way."""
-    while parent[i] != i:
-        parent[i] = parent[parent[i]]
-        i = parent[i]
-    return i
+def clusters_of(graph: Graph, pairs: list[Row], as_of: dt.date, same_type_only: bool = False) -> list[Row]:
+    """Clusters from pair rows computed elsewhere (the definitional Cypher on a Neo4j server)."""
+    facts = _facts(graph, as_of)
+    index = {f.id: i for i, f in enumerate(facts)}
+    joined = _Components(len(facts))
+    for row in pairs:
+        if not same_type_only or row["same_type"]:
+            i, j = index[row["agreement_a"]], index[row["agreement_b"]]
+            joined.join(i, j)
+            for k in (i, j):
+                joined.used[k].update(t for t in row["technologies"] if t in facts[k].technologies)
+    return _cluster_rows(facts, joined.groups(), joined.used)
+
+
+class _Components:
+    """Union-find over agreement indexes, with each agreement's technologies in some overlap."""
+
+    def __init__(self, size: int) -> None:
+        self.parent = list(range(size))
+        self.paired = [False] * size
+        self.used: list[set[str]] = [set() for _ in range(size)]
+
+    def root(self, i: int) -> int:
+        """The set i is in, halving the path on the way."""
+        parent = self.parent
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    def join(self, i: int, j: int) -> None:
+        """i and j are a pair."""
+        self.parent[self.root(i)] = self.root(j)
+        self.paired[i] = self.paired[j] = True
+
+    def groups(self) -> list[list[int]]:
+        """The sets of paired agreements."""
+        found: dict[int, list[int]] = defaultdict(list)
+        for i, paired in enumerate(self.paired):
+            if paired:
+                found[self.root(i)].append(i)
+        return list(found.values())
 
 
 def _overlap(a: _Fact, b: _Fact, into: set[str]) -> None:

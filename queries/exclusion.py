@@ -70,22 +70,17 @@ def exclusionary_consortia(graph: Graph, as_of: dt.date) -> list[Row]:
 
 
 def _collapsed(rows: list[Row], forums: dict[str, _Forum]) -> list[Row]:
-    """One row per forum chain: a row whose forum has a sub-forum flagged for the same agreement with
-    the same excluded set is folded into the narrowest such row, which lists it in `also`."""
+    """One row per forum chain: a row is dropped when a forum under its own is flagged for the same
+    agreement with the same excluded set; a kept row's `also` lists those above it (two flagged
+    sub-forums of one forum both stay, each listing the forum they stand for)."""
     by_agreement: dict[str, list[Row]] = defaultdict(list)
     for r in rows:
-        by_agreement[r["agreement"]].append(r | {"also": []})
+        by_agreement[r["agreement"]].append(r)
     kept = []
     for group in by_agreement.values():
         for r in group:
-            same = [
-                o
-                for o in group
-                if o is not r and r["forum"] in forums[o["forum"]].above and o["excluded"] == r["excluded"]
-            ]
-            if same:  # the narrowest: the one every other candidate's forum is above
-                narrowest = next(o for o in same if all(x["forum"] in forums[o["forum"]].above for x in same))
-                narrowest["also"] = sorted([*narrowest["also"], r["forum"]])
-            else:
-                kept.append(r)
+            twins = [o for o in group if o is not r and o["excluded"] == r["excluded"]]
+            if not any(r["forum"] in forums[o["forum"]].above for o in twins):
+                also = sorted(o["forum"] for o in twins if o["forum"] in forums[r["forum"]].above)
+                kept.append(r | {"also": also})
     return kept

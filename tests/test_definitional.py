@@ -1,0 +1,79 @@
+"""The Cypher behind every composed analysis: each definitional query returns the rows the accelerated
+path returns, on hand-built fixtures, on the sample and on a 600-agreement synthetic portfolio."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from graph.connection import Graph
+from ingest.pipeline import ingest_input
+from ingest.reader import read_tables
+from ingest.synth import synth
+from queries.analysis import analysis, cypher_of, definitional
+from queries.catalog import definitions
+from queries.duplication import clusters_of
+from tests.conftest import run_stkg
+from tests.test_analyses import test_a_forum_chain_with_one_excluded_set_is_one_row as chain_fixture
+from tests.test_analyses import test_exclusionary_consortia as consortia_fixture
+
+COMPOSED = ("duplicates", "exclusionary-consortia", "collaborations", "partners")
+DATES = ("2015-06-01", "2025-06-01")
+
+
+def same(graph: Graph, name: str, params: dict[str, Any]) -> int:
+    """The accelerated and the definitional rows agree; returns how many there were."""
+    fast = analysis(name).run(graph, dict(params))
+    slow = definitions()[name].run(graph, analysis(name).bind(dict(params)))
+    assert slow == fast, (
+        name,
+        params,
+        [r for r in fast if r not in slow][:2],
+        [r for r in slow if r not in fast][:2],
+    )
+    return len(fast)
+
+
+def test_there_is_one_definitional_query_per_composed_analysis() -> None:
+    assert sorted(definitions()) == sorted(COMPOSED)
+    for name in (*COMPOSED, "duplicate-clusters", "coverage-gaps"):
+        assert "MATCH" in cypher_of(name)
+
+
+def test_definitional_rows_equal_on_the_sample(sample: Graph) -> None:
+    counted = {name: same(sample, name, {"as_of": "2025-06-01"}) for name in COMPOSED}
+    assert all(counted.values()), counted  # equal empty answers would prove nothing
+    assert same(sample, "partners", {"as_of": "2025-06-01", "nation": "GBR", "technology": "MP-AI"})
+    assert same(sample, "collaborations", {"as_of": "2025-06-01", "technology": "MP-AI", "component": "NAVY"})
+
+
+def test_definitional_rows_equal_on_a_synthetic_portfolio(graph: Graph) -> None:
+    ingest_input(graph, read_tables(synth(600, seed=7), "synth"))
+    total = sum(same(graph, name, {"as_of": day}) for name in COMPOSED for day in DATES)
+    assert total > 1000
+    for day in DATES:  # and the clusters built from the definitional pairs
+        pairs = definitions()["duplicates"].run(graph, {"as_of": day})
+        fast = analysis("duplicate-clusters").run(graph, {"as_of": day})
+        assert clusters_of(graph, pairs, analysis("duplicates").bind({"as_of": day})["as_of"]) == fast
+
+
+@pytest.mark.parametrize("fixture", [consortia_fixture, chain_fixture])
+def test_definitional_consortia_equal_on_the_fixtures(graph: Graph, fixture: Any) -> None:
+    fixture(graph)  # loads its fixture and checks the accelerated rows by hand
+    assert same(graph, "exclusionary-consortia", {"as_of": "2025-06-01"})
+
+
+def test_definitional_forms_are_what_a_neo4j_server_runs(sample: Graph) -> None:
+    assert definitional("coverage-gaps") is None  # already one Cypher query
+    runner = definitional("duplicate-clusters")
+    assert runner is not None
+    params = analysis("duplicate-clusters").bind({"as_of": "2025-06-01"})
+    assert runner(sample, params) == analysis("duplicate-clusters").run(sample, {"as_of": "2025-06-01"})
+
+
+def test_show_cypher_prints_it(tmp_path: Any) -> None:
+    done = run_stkg("query", "duplicates", "--show-cypher", data_dir=tmp_path)
+    assert done.returncode == 0 and done.stdout.startswith("// name: duplicates")
+    done = run_stkg("query", "engagement-priorities", "--show-cypher", data_dir=tmp_path)
+    assert done.returncode != 0 and "no single Cypher form" in done.stderr
