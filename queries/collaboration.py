@@ -11,7 +11,7 @@ from collections import defaultdict
 from typing import Any
 
 from graph.connection import Graph
-from queries.catalog import get
+from queries import snapshot
 from queries.taxonomy import lineage
 
 Row = dict[str, Any]
@@ -23,7 +23,9 @@ def collaborations(
     """Rows of `collaborations`: nation x technology (as the agreements name it) with their agreements."""
     up = lineage(graph) if technology else {}
     found: dict[tuple[str, str], set[str]] = defaultdict(set)
-    for a in get("agreement-links").records(graph, {"as_of": as_of}):
+    for a in snapshot.rows(graph, "agreement-links"):
+        if not snapshot.active(a, as_of):
+            continue
         if component is not None and component not in a["components"]:
             continue
         techs = [t for t in a["technologies"] if technology is None or technology in up.get(t, {t})]

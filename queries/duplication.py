@@ -14,8 +14,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from graph.connection import Graph
-from queries import collector
-from queries.catalog import get
+from queries import collector, snapshot
 from queries.taxonomy import lineage
 
 Row = dict[str, Any]
@@ -26,9 +25,10 @@ _NONE: frozenset[int] = frozenset()
 
 def _facts(graph: Graph, as_of: dt.date) -> list[_Fact]:
     """The active agreements that may be duplicates, ordered by id."""
-    rows = get("duplicate-facts").records(graph, {"as_of": as_of})
+    rows = snapshot.rows(graph, "duplicate-facts")
     up = lineage(graph)
-    return sorted((_Fact(r, up) for r in rows), key=lambda f: f.id)
+    live = (r for r in rows if snapshot.active(r, as_of) and not r["deliberate_redundancy"])
+    return sorted((_Fact(r, up) for r in live), key=lambda f: f.id)
 
 
 def duplicates(graph: Graph, as_of: dt.date) -> list[Row]:

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from graph.connection import Graph
+from queries import snapshot as exports
 from queries.catalog import get
 from queries.disclosure import DISCLOSER
 from queries.taxonomy import lineage
@@ -141,7 +142,9 @@ def engagement(graph: Graph, as_of: dt.date) -> tuple[dict[tuple[str, str], int]
     up = lineage(graph)
     out: dict[tuple[str, str], int] = defaultdict(int)
     direct: set[tuple[str, str]] = set()
-    for a in get("agreement-links").records(graph, {"as_of": as_of}):
+    for a in exports.rows(graph, "agreement-links"):
+        if not exports.active(a, as_of):
+            continue
         covered: set[str] = set().union(*(up.get(t, {t}) for t in a["technologies"]))
         depth = a["depth"] or DEFAULT_DEPTH
         for n in a["parties"]:

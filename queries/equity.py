@@ -8,14 +8,14 @@ from itertools import groupby
 from typing import Any
 
 from graph.connection import Graph
-from queries.catalog import get
+from queries import snapshot
 
 Row = dict[str, Any]
 
 
 def equitability(graph: Graph, as_of: dt.date, tolerance: float) -> list[Row]:
     """Rows of `equitability` (DESIGN.md): one per party of each active agreement, by agreement, nation."""
-    rows = get("equitability-facts").records(graph, {"as_of": as_of})
+    rows = [r for r in snapshot.rows(graph, "equitability-facts") if snapshot.active(r, as_of)]
     out: list[Row] = []
     for agreement, group in groupby(rows, key=lambda r: r["agreement"]):
         out += _assessed(agreement, list(group), tolerance)

@@ -12,7 +12,7 @@ from collections import defaultdict
 from typing import Any
 
 from graph.connection import Graph
-from queries.catalog import get
+from queries import snapshot
 from queries.taxonomy import lineage
 
 Row = dict[str, Any]
@@ -21,18 +21,23 @@ Row = dict[str, Any]
 class _Forum:
     """A forum with the forums above it, what it and its sub-forums cover, and its members."""
 
-    def __init__(self, row: Row) -> None:
+    def __init__(self, row: Row, as_of: dt.date) -> None:
         self.id: str = row["id"]
         self.parents: list[str] = row["parents"]
         self.own_covers = set(row["covers"])
-        self.members = frozenset(row["members"])
+        self.members = frozenset(
+            code
+            for code, role, since, until in row["memberships"]
+            if (role or "member") == "member"
+            and snapshot.active({"since": since, "until": until}, as_of, "since", "until")
+        )
         self.above: set[str] = set()  # itself and every forum it is PART_OF, transitively
         self.covers: set[str] = set()  # what it or any sub-forum covers
 
 
 def _forums(graph: Graph, as_of: dt.date) -> dict[str, _Forum]:
     """Forums with PART_OF closed upwards and coverage rolled up from sub-forums."""
-    forums = {r["id"]: _Forum(r) for r in get("forum-facts").run(graph, {"as_of": as_of})}
+    forums = {r["id"]: _Forum(r, as_of) for r in snapshot.rows(graph, "forum-facts")}
     for f in forums.values():
         todo = [f.id]
         while todo:
@@ -56,7 +61,9 @@ def exclusionary_consortia(graph: Graph, as_of: dt.date) -> list[Row]:
         for n in f.members:
             member_of[n].add(f.id)
     rows = []
-    for a in get("agreement-facts").records(graph, {"as_of": as_of}):  # three or more parties only
+    for a in snapshot.rows(graph, "agreement-facts"):  # three or more parties only
+        if not snapshot.active(a, as_of):
+            continue
         parties = set(a["parties"])
         under = {fid for g in a["auspices"] if g in forums for fid in forums[g].above}
         for fid in sorted(set.intersection(*(member_of[p] for p in parties)) - under):

@@ -9,7 +9,7 @@ from itertools import combinations
 from typing import Any
 
 from graph.connection import Graph
-from queries.catalog import get
+from queries import snapshot
 from queries.taxonomy import lineage
 
 Row = dict[str, Any]
@@ -23,7 +23,9 @@ def partners(graph: Graph, as_of: dt.date, nation: str | None, technology: str |
     up = lineage(graph) if technology else {}
     agreements: dict[tuple[str, str], set[str]] = defaultdict(set)
     techs: dict[tuple[str, str], set[str]] = defaultdict(set)
-    for a in get("agreement-links").records(graph, {"as_of": as_of}):
+    for a in snapshot.rows(graph, "agreement-links"):
+        if not snapshot.active(a, as_of):
+            continue
         listed = a["technologies"] if technology is None else _related(a["technologies"], technology, up)
         if not listed:
             continue

@@ -7,7 +7,14 @@ from queries.catalog import get
 
 
 def lineage(graph: Graph) -> dict[str, frozenset[str]]:
-    """Each technology with itself and all its ancestors through BROADER."""
+    """Each technology with itself and all its ancestors through BROADER (once per graph version)."""
+    from queries import snapshot
+
+    return snapshot.of(graph).memo("lineage", lambda: _lineage(graph))  # type: ignore[no-any-return]
+
+
+def _lineage(graph: Graph) -> dict[str, frozenset[str]]:
+    """Read the taxonomy and close BROADER upwards."""
     parents = {r["id"]: r["broader"] for r in get("taxonomy").run(graph)}
     memo: dict[str, frozenset[str]] = {}
 

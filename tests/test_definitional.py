@@ -77,3 +77,29 @@ def test_show_cypher_prints_it(tmp_path: Any) -> None:
     assert done.returncode == 0 and done.stdout.startswith("// name: duplicates")
     done = run_stkg("query", "engagement-priorities", "--show-cypher", data_dir=tmp_path)
     assert done.returncode != 0 and "no single Cypher form" in done.stderr
+
+
+def test_one_snapshot_serves_every_date_until_the_graph_changes(graph: Graph) -> None:
+    from queries import snapshot
+    from tests.fixtures import load
+
+    ingest_input(graph, read_tables(synth(60, seed=3), "synth"))
+    first = snapshot.of(graph)
+    before = {day: analysis("duplicates").run(graph, {"as_of": day}) for day in DATES}
+    assert snapshot.of(graph) is first and "duplicate-facts" in first._held  # read once, for both dates
+    load(
+        graph,
+        agreements=[
+            {
+                "id": "ZZ-NEW",
+                "title": "New",
+                "type": "PA",
+                "parties": "USA;GBR",
+                "technologies": "ST-00",
+                "start": "2000-01-01",
+            }
+        ],
+    )
+    assert snapshot.of(graph) is not first  # a write makes the next answer read again
+    after = analysis("duplicates").run(graph, {"as_of": DATES[1]})
+    assert any("ZZ-NEW" in (r["agreement_a"], r["agreement_b"]) for r in after) and after != before[DATES[1]]

@@ -1,0 +1,86 @@
+"""One read of each export per graph version, shared by every answer until the graph changes.
+
+The composed analyses used to export the active agreements per request (and per `as_of`). Their
+exports now hold every agreement with its dates, read once per graph version (and at most
+STKG_CACHE_SECONDS old, for writers outside stkg); the active rule is applied in memory. The first
+answer after a write pays for the read; the rest run at in-memory speed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from graph.connection import Graph
+from queries.catalog import get
+
+Row = dict[str, Any]
+#: Fields holding dates in the exports, turned into datetime.date once per snapshot.
+DATES = ("start", "end", "since", "until")
+
+
+class Snapshot:
+    """The exports read at one graph version, each read once, on first use."""
+
+    def __init__(self, version: tuple[int, int]) -> None:
+        self.version = version
+        self.made = time.monotonic()
+        self._held: dict[str, Any] = {}
+        self._lock = threading.Lock()
+
+    def rows(self, graph: Graph, name: str) -> list[Row]:
+        """An export's rows (shared: callers must not change them)."""
+        return self.memo(name, lambda: [_native(r) for r in get(name).records(graph)])  # type: ignore[no-any-return]
+
+    def memo(self, name: str, compute: Callable[[], Any]) -> Any:
+        """A value derived from the graph at this version, computed once."""
+        with self._lock:
+            if name not in self._held:
+                self._held[name] = compute()
+            return self._held[name]
+
+
+_snapshots: dict[tuple[str, str], Snapshot] = {}
+_guard = threading.Lock()
+
+
+def of(graph: Graph) -> Snapshot:
+    """The snapshot of this graph's current version (a new one after any stkg write)."""
+    key, version = (graph.uri, graph.database), graph.version()
+    seconds = graph.settings.cache_seconds
+    with _guard:
+        found = _snapshots.get(key)
+        if (
+            found is None
+            or found.version != version
+            or seconds <= 0
+            or time.monotonic() - found.made > seconds
+        ):
+            found = _snapshots[key] = Snapshot(version)
+        return found
+
+
+def rows(graph: Graph, name: str) -> list[Row]:
+    """An export's rows at the graph's current version."""
+    return of(graph).rows(graph, name)
+
+
+def active(row: Row, day: dt.date, lo: str = "start", hi: str = "end") -> bool:
+    """DESIGN.md's "active as of": status active (or none), started by the day, not ended before it."""
+    return (
+        (row.get("status") or "active") == "active"
+        and (row.get(lo) is None or row[lo] <= day)
+        and (row.get(hi) is None or row[hi] >= day)
+    )
+
+
+def _native(row: Row) -> Row:
+    """Driver dates as datetime.date, so the active rule compares plain dates."""
+    for key in DATES:
+        value = row.get(key)
+        if value is not None and hasattr(value, "to_native"):
+            row[key] = value.to_native()
+    return row
