@@ -116,6 +116,22 @@ def duplicates(p: Portfolio, day: dt.date) -> list[Rec]:
     return rows
 
 
+def partners(p: Portfolio, day: dt.date) -> list[Rec]:
+    """Nation pairs with their common active agreements and those agreements' technologies."""
+    found: dict[tuple[str, str], tuple[set[str], set[str]]] = {}
+    for a in p.active(day):
+        nations = sorted(set(a["parties"]))
+        for i, x in enumerate(nations):
+            for y in nations[i + 1 :]:
+                ids, techs = found.setdefault((x, y), (set(), set()))
+                ids.add(a["id"])
+                techs.update(a["technologies"])
+    return [
+        {"nation_a": x, "nation_b": y, "technologies": sorted(t), "agreements": sorted(i), "count": len(i)}
+        for (x, y), (i, t) in sorted(found.items())
+    ]
+
+
 def duplicate_clusters(p: Portfolio, day: dt.date) -> list[Rec]:
     """Connected components of the duplicate pairs, by networkx, ranked as DESIGN.md says."""
     import networkx as nx
@@ -242,6 +258,7 @@ ANALYSES = {
     "collaborations": collaborations,
     "duplicates": duplicates,
     "duplicate-clusters": duplicate_clusters,
+    "partners": partners,
     "exclusionary-consortia": exclusionary,
     "expiring": expiring,
 }

@@ -16,6 +16,7 @@ def test_every_analysis_matches_the_plain_python_baseline_on_a_synthetic_portfol
         "collaborations",
         "duplicates",
         "duplicate-clusters",
+        "partners",
         "exclusionary-consortia",
         "expiring",
     }
