@@ -78,9 +78,17 @@ def active(row: Row, day: dt.date, lo: str = "start", hi: str = "end") -> bool:
 
 
 def _native(row: Row) -> Row:
-    """Driver dates as datetime.date, so the active rule compares plain dates."""
+    """Driver dates as datetime.date (forum memberships' too), so the active rule compares plain dates."""
     for key in DATES:
-        value = row.get(key)
-        if value is not None and hasattr(value, "to_native"):
-            row[key] = value.to_native()
+        if key in row:
+            row[key] = native(row[key])
+    if "memberships" in row:
+        row["memberships"] = [
+            [code, role, native(since), native(until)] for code, role, since, until in row["memberships"]
+        ]
     return row
+
+
+def native(value: Any) -> Any:
+    """A driver date as datetime.date; anything else as it is."""
+    return value.to_native() if hasattr(value, "to_native") else value
