@@ -162,8 +162,11 @@ def _entity_page(kind: str) -> None:
 
 async def _shares(request: Request, agreement: str, as_of: str | None) -> list[dict[str, Any]]:
     """Each party's contribution and benefit shares in one agreement (equitability), if it is active."""
-    rows = await run_analysis(request, "equitability", {"as_of": as_of})
-    return [r for r in rows if r["agreement"] == agreement]
+    from queries.equity import shares
+    from queries.param import as_of as day
+
+    g = graph_of(request)
+    return await answer(request, ("shares", agreement, as_of), lambda: shares(g, agreement, day(as_of)))
 
 
 for _kind in ("forums", "agreements", "technologies", "restrictions", "exemptions"):

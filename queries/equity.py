@@ -9,6 +9,7 @@ from typing import Any
 
 from graph.connection import Graph
 from queries import snapshot
+from queries.catalog import get
 
 Row = dict[str, Any]
 
@@ -20,6 +21,12 @@ def equitability(graph: Graph, as_of: dt.date, tolerance: float) -> list[Row]:
     for agreement, group in groupby(rows, key=lambda r: r["agreement"]):
         out += _assessed(agreement, list(group), tolerance)
     return out
+
+
+def shares(graph: Graph, agreement: str, as_of: dt.date, tolerance: float = 0.25) -> list[Row]:
+    """The `equitability` rows of one agreement (empty when it is not active), without the whole portfolio."""
+    rows = get("agreement-shares").records(graph, {"agreement": agreement, "as_of": as_of})
+    return _assessed(agreement, rows, tolerance) if rows else []
 
 
 def _assessed(agreement: str, parties: list[Row], tolerance: float) -> list[Row]:

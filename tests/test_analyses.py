@@ -411,6 +411,12 @@ def test_equitability(graph: Graph) -> None:
         ("E5", "AUS", 0.5, 0.8, 1.6, "over_benefits"),
         ("E5", "USA", 0.5, 0.2, 0.4, "under_benefits"),
     ]
+    from queries.equity import shares
+
+    day = analysis("equitability").bind({"as_of": AS_OF})["as_of"]
+    for agreement_id in ("E1", "E2", "E3"):  # the agreement page's answer is the analysis's rows
+        assert shares(graph, agreement_id, day) == [r for r in rows if r["agreement"] == agreement_id]
+    assert shares(graph, "E6", day) == []  # expired
     strict = run(graph, "equitability", tolerance="0.1")
     assert [r["verdict"] for r in strict if r["agreement"] == "E2"] == [
         "over_benefits",
