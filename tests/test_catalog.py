@@ -53,6 +53,7 @@ def _values(graph: Graph, q: Query) -> dict[str, Any]:
         "parties": "USA;GBR",
         "q": "a",
         "within_days": 3650,
+        "agreement": "SMP-FW-GBR",  # has contribution and benefit values in the sample
     }
     if q.name.endswith("-detail") and "id" in {p.name for p in q.params}:
         label = q.name.removesuffix("-detail").capitalize()  # the query's own name, not user input
