@@ -83,11 +83,14 @@ async def csv_answer(
     compute: Callable[[], Any],
     headers: dict[str, str] | None = None,
 ) -> Response:
-    """Rows as a CSV download (list cells joined with ';' as in the ingest format)."""
+    """Rows as a CSV download (list cells joined with ';' as in the ingest format); a search page
+    ({total, items}) sends its items, with the total of all matches in X-Total-Count."""
 
     def encode() -> tuple[bytes, int]:
-        rows = compute()
-        return render.to_csv(rows, cols).encode("utf-8"), len(rows)
+        found = compute()
+        rows = found["items"] if isinstance(found, dict) else found
+        total = found["total"] if isinstance(found, dict) else len(found)
+        return render.to_csv(rows, cols).encode("utf-8"), total
 
     body, total = await answer(request, ("csv", *key), encode)
     headers = {
@@ -241,7 +244,7 @@ def _search_route(kind: str) -> None:
 
         if format == "csv":
             cols = list(SUMMARY[kind].model_fields)
-            return await csv_answer(request, key, cols, kind, lambda: compute()["items"])
+            return await csv_answer(request, key, cols, kind, compute)
         return await json_answer(request, key, page_model, compute)
 
     search.__doc__ = f"Search {kind} by id or name, one page at a time."

@@ -325,6 +325,8 @@ def test_csv_output(local: TestClient) -> None:
     ]
     nations = local.get("/api/v1/nations?q=united&format=csv").text.splitlines()
     assert nations == ["code,name,region", "GBR,United Kingdom,", "USA,United States,"]
+    page = local.get("/api/v1/nations?q=united&format=csv&limit=1")
+    assert page.headers["x-total-count"] == "2" and len(page.text.splitlines()) == 2  # all matches, one sent
 
 
 # ---------------------------------------------------------------- roles
