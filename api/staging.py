@@ -7,7 +7,10 @@ import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # a type only: the server should not import the ingest pipeline to start
+    from ingest.pipeline import Preview
 
 #: Previews kept at once (the oldest goes first), and how long one waits for its confirmation.
 KEEP = 4
@@ -24,7 +27,7 @@ class Staged:
     content: bytes
     mapping: tuple[str, bytes] | None
     version: tuple[int, int]
-    preview: tuple[dict[str, dict[str, int]], dict[str, int]]
+    preview: Preview
     made: float = field(default_factory=time.monotonic)
 
 

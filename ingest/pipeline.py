@@ -26,6 +26,9 @@ from ingest.state import NodeState, classify, desired
 from ingest.validate import Known, Plan, validate
 from ingest.writer import plan_size, write
 
+#: What a preview found and its confirmation must find again: counts per table, relationships per table.
+Preview = tuple[dict[str, dict[str, int]], dict[str, int]]
+
 
 @dataclass
 class Summary:
@@ -39,7 +42,7 @@ class Summary:
     relationships: dict[str, int] = field(default_factory=dict)  # per table: relationships (re)written
 
     @property
-    def preview(self) -> tuple[dict[str, dict[str, int]], dict[str, int]]:
+    def preview(self) -> Preview:
         """What a confirmed upload must still find: the same counts and relationships to write."""
         return self.counts, self.relationships
 
@@ -178,7 +181,7 @@ def ingest_input(
     data: Input,
     dry_run: bool = False,
     progress: Progress | None = None,
-    expect: tuple[dict[str, dict[str, int]], dict[str, int]] | None = None,
+    expect: Preview | None = None,
 ) -> Summary:
     """Validate then write one input; raises ValidationError (nothing written) on any problem.
 
@@ -214,7 +217,7 @@ def _ingest_once(
     data: Input,
     dry_run: bool,
     progress: Progress | None,
-    expect: tuple[dict[str, dict[str, int]], dict[str, int]] | None = None,
+    expect: Preview | None = None,
 ) -> Summary:
     """One attempt: read what the graph holds, validate, classify and write in one transaction.
 

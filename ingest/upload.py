@@ -16,7 +16,7 @@ from graph.connection import Graph
 from graph.errors import ValidationError
 from ingest import budget, crosswalk, reader
 from ingest.budget import Limits
-from ingest.pipeline import Summary, ingest_input
+from ingest.pipeline import Preview, Summary, ingest_input
 
 #: An upload's mapping file: (its name, its bytes).
 Mapping = tuple[str, bytes]
@@ -29,7 +29,7 @@ def ingest_upload(
     limits: Limits,
     dry_run: bool = False,
     mapping: Mapping | None = None,
-    expect: tuple[dict[str, dict[str, int]], dict[str, int]] | None = None,
+    expect: Preview | None = None,
 ) -> Summary:
     """Validate and ingest uploaded bytes exactly as `stkg ingest [--mapping]` would the same files.
 
