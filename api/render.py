@@ -9,7 +9,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from graph.values import plain
+from graph.values import escaped, plain, values_only
 
 
 def _cell(value: Any) -> str:
@@ -26,16 +26,12 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
-#: First characters that make a spreadsheet read a CSV cell as a formula (OWASP CSV injection).
-FORMULA_STARTERS = ("=", "+", "-", "@", "\t", "\r")
-
-
 def inert(value: Any) -> str:
     """A CSV cell a spreadsheet shows as text: text starting like a formula gets a leading apostrophe."""
     text = _cell(value)
     if isinstance(plain(value), int | float) and not isinstance(value, bool):
         return text  # a number, negative or not, is not a formula
-    return "'" + text if text.startswith(FORMULA_STARTERS) else text
+    return escaped(text)
 
 
 def xlsx_value(value: Any) -> Any:
@@ -102,18 +98,8 @@ def to_xlsx(rows: list[dict[str, Any]] | dict[str, Any], path: Path, cols: list[
         ws.append(heads)
         for row in part:
             ws.append([xlsx_value(row.get(c)) for c in heads])
-        _values_only(ws)
+        values_only(ws)
     wb.save(path)
-
-
-def _values_only(ws: Any) -> None:
-    """Text that looks like a formula stays text, never a live formula; dates show as dates."""
-    for line in ws.iter_rows():
-        for cell in line:
-            if cell.data_type == "f":
-                cell.data_type = "s"
-            elif isinstance(cell.value, dt.date):
-                cell.number_format = "yyyy-mm-dd"
 
 
 def sections(obj: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:

@@ -8,6 +8,8 @@ from typing import Any
 import neo4j.graph
 import neo4j.time
 
+#: First characters that make a spreadsheet read a cell as a formula (OWASP CSV injection).
+FORMULA_STARTERS = ("=", "+", "-", "@", "\t", "\r")
 #: Types that pass through unchanged; checked by exact type first because most values are these.
 SCALARS = frozenset({str, int, float, bool, type(None)})
 
@@ -44,3 +46,18 @@ def _other(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: plain(v) for k, v in value.items()}
     return value
+
+
+def escaped(text: str) -> str:
+    """CSV text a spreadsheet shows as text: a leading apostrophe when it starts like a formula."""
+    return "'" + text if text.startswith(FORMULA_STARTERS) else text
+
+
+def values_only(sheet: Any) -> None:
+    """A worksheet's text that looks like a formula stays text, never a live formula; dates show as dates."""
+    for line in sheet.iter_rows():
+        for cell in line:
+            if cell.data_type == "f":
+                cell.data_type = "s"
+            elif isinstance(cell.value, dt.date):
+                cell.number_format = "yyyy-mm-dd"

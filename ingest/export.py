@@ -20,14 +20,11 @@ from typing import Any
 from graph import schema
 from graph.connection import Graph
 from graph.errors import ParameterError
-from graph.values import plain
+from graph.values import escaped, plain, values_only
 from ingest.contract import BY_NAME, ORDER, PLANNING, Column
 from ingest.mapping import NODE_TABLES, NodeTable, Owned
 
 Row = dict[str, Any]
-#: First characters a spreadsheet reads as a formula; CSV cells starting so get a leading "'",
-#: which the reader takes off again (OWASP's rule, made reversible).
-FORMULA_STARTERS = ("=", "+", "-", "@", "\t", "\r")
 FORMATS = ("csv", "xlsx", "json", "graphml")
 
 
@@ -154,9 +151,7 @@ def csv_cell(column: Column, value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     text = str(value)
-    if column.type not in ("int", "number") and text.startswith(FORMULA_STARTERS):
-        return "'" + text
-    return text
+    return text if column.type in ("int", "number") else escaped(text)  # the reader takes the "'" off
 
 
 def to_csv(table: str, rows: list[Row]) -> str:
@@ -204,12 +199,7 @@ def write_xlsx(found: dict[str, list[Row]], out: Path) -> None:
         sheet.append(spec.names)
         for row in rows:
             sheet.append([xlsx_value(c, row.get(c.name)) for c in spec.columns])
-        for line in sheet.iter_rows(min_row=2):
-            for cell in line:
-                if cell.data_type == "f":
-                    cell.data_type = "s"
-                elif isinstance(cell.value, dt.date):
-                    cell.number_format = "yyyy-mm-dd"
+        values_only(sheet)
     book.save(out)
 
 

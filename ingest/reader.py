@@ -25,6 +25,7 @@ import openpyxl
 import openpyxl.utils
 
 from graph.errors import StkgError, ValidationError
+from graph.values import FORMULA_STARTERS
 from ingest import budget
 from ingest.budget import Limits
 from ingest.contract import BY_NAME
@@ -190,8 +191,9 @@ def _read_csv(path: Path, data: Input) -> None:
         )
 
 
-#: A leading apostrophe before these marks text that starts like a formula (stkg's CSV export writes it).
-ESCAPED = ("'=", "'+", "'-", "'@")
+#: A leading apostrophe before these marks text that starts like a formula (stkg's CSV export writes it;
+#: a cell's own leading tab or CR never survives the strip, so only the printable starters matter).
+ESCAPED = tuple("'" + s for s in FORMULA_STARTERS if s.isprintable())
 
 
 def _csv_rows(reader: Any) -> Iterator[tuple[int, list[Cell]]]:
