@@ -14,7 +14,7 @@ from api import picture
 from api.access import COOKIE, check_csrf, need, principal
 from api.guard import inline_policy
 from api.keys import PERMISSION_FOR, Principal, digest
-from api.v1 import answer, detail_of, graph_of, run_analysis, served
+from api.v1 import answer, detail_of, graph_of, run_analysis, served, uploaded
 from graph.errors import (
     AuthError,
     NotFoundError,
@@ -369,12 +369,7 @@ async def upload_preview(
     from ingest.upload import ingest_upload
 
     g, settings = graph_of(request), request.app.state.settings
-    content = await _upload_bytes(file, settings.max_upload_bytes)
-    given = (
-        (mapping.filename or "mapping.yaml", await _upload_bytes(mapping, 1024 * 1024))
-        if mapping and mapping.filename
-        else None
-    )
+    content, given = await uploaded(request, file, mapping)
     version = g.version()
     try:
         summary = await run_in_threadpool(
@@ -424,14 +419,6 @@ async def upload_confirm(
     except StalePreviewError as exc:
         return page(request, "upload.html", exc.http_status, error=str(exc))
     return page(request, "upload.html", done=done)
-
-
-async def _upload_bytes(file: UploadFile, limit: int) -> bytes:
-    """An uploaded file's bytes, refused past the limit."""
-    content = await file.read(limit + 1)
-    if len(content) > limit:
-        raise TooLargeError(f"{file.filename or 'the upload'} is over {limit} bytes")
-    return content
 
 
 @router.get("/login", response_class=HTMLResponse)

@@ -421,13 +421,7 @@ async def ingest(
     from ingest.upload import ingest_upload
 
     settings = request.app.state.settings
-    limit = settings.max_upload_bytes
-    content = await file.read(limit + 1)
-    if len(content) > limit:
-        raise TooLargeError(f"the upload is over {limit} bytes")
-    given = None
-    if mapping is not None and mapping.filename:
-        given = (mapping.filename, await mapping.read(1024 * 1024 + 1))
+    content, given = await uploaded(request, file, mapping)
     summary = await run_in_threadpool(
         ingest_upload,
         graph_of(request),
@@ -438,6 +432,22 @@ async def ingest(
         given,
     )
     return {"dry_run": summary.dry_run, "summary": summary.describe(), "changes": summary.counts}
+
+
+async def uploaded(
+    request: Request, file: UploadFile, mapping: UploadFile | None
+) -> tuple[bytes, tuple[str, bytes] | None]:
+    """An upload's bytes (413 past STKG_MAX_UPLOAD_BYTES) and its optional mapping's, read just past the
+    mapping limit so that ingest refuses an oversized one with its name (the API and the Upload page)."""
+    from ingest.upload import MAPPING_BYTES
+
+    limit = request.app.state.settings.max_upload_bytes
+    content = await file.read(limit + 1)
+    if len(content) > limit:
+        raise TooLargeError(f"{file.filename or 'the upload'} is over {limit} bytes")
+    if mapping is None or not mapping.filename:
+        return content, None
+    return content, (mapping.filename, await mapping.read(MAPPING_BYTES + 1))
 
 
 @api.post("/cypher", tags=["admin"])

@@ -20,6 +20,8 @@ from ingest.pipeline import Preview, Summary, ingest_input
 
 #: An upload's mapping file: (its name, its bytes).
 Mapping = tuple[str, bytes]
+#: Largest mapping file an upload takes: a mapping is a page of YAML.
+MAPPING_BYTES = 1024 * 1024
 
 
 def ingest_upload(
@@ -64,7 +66,7 @@ def _safe_name(name: str) -> str:
 def _mapping(mapping: Mapping, tmp: Path) -> list[crosswalk.TableMap]:
     """An uploaded YAML mapping, read like `--mapping`."""
     name, content = mapping
-    if len(content) > 1024 * 1024:
+    if len(content) > MAPPING_BYTES:
         raise ValidationError([f"{_safe_name(name)}:-:-: a mapping file over 1 MiB is not a mapping"])
     path = tmp / "mapping" / _safe_name(name)  # its own folder, so errors name the user's file
     path.parent.mkdir()
