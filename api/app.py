@@ -18,7 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api import audit
 from api.cache import Answers
-from api.guard import Guard, inline_policy
+from api.guard import Guard, inline_policy, refuse
 from api.keys import Keyring
 from api.session import Sessions
 from api.staging import Staging
@@ -184,7 +184,7 @@ class BodyLimit:
         limit = self.settings.max_upload_bytes if upload else self.settings.max_body_bytes
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
-            await _too_large(scope, send, limit)
+            await refuse(scope, send, TooLargeError(f"the request body is over {limit} bytes"))
             return
         await self.app(scope, _counting(receive, limit), send)
 
@@ -202,16 +202,3 @@ def _counting(receive: Receive, limit: int) -> Callable[[], Awaitable[Message]]:
         return message
 
     return wrapped
-
-
-async def _too_large(scope: Scope, send: Send, limit: int) -> None:
-    """Answer 413 in the JSON error shape without reading the body."""
-    response = JSONResponse(
-        error_body(TooLargeError(f"the request body is over {limit} bytes")), status_code=413
-    )
-    await response(scope, lambda: _empty(), send)
-
-
-async def _empty() -> Message:
-    """A receive that reports no body."""
-    return {"type": "http.request", "body": b"", "more_body": False}

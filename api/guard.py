@@ -13,6 +13,7 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from graph.errors import CrossSiteError, HostNotAllowedError, StkgError
 from graph.settings import Settings
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -84,35 +85,31 @@ class Guard:
         headers = Headers(scope=scope)
         refusal = self.refusal(scope, headers)
         if refusal:
-            await _refuse(scope, send, *refusal)
+            await refuse(scope, send, refusal, {**HEADERS, "Content-Security-Policy": CSP})
             return
         await self.app(scope, receive, _with_headers(send, scope["path"]))
 
-    def refusal(self, scope: Scope, headers: Headers) -> tuple[int, str, str] | None:
-        """(status, code, message) when the request must not reach a route."""
+    def refusal(self, scope: Scope, headers: Headers) -> StkgError | None:
+        """The error when the request must not reach a route."""
         host = host_name(headers.get("host", ""))
         if "*" not in self.hosts and host not in self.hosts:
-            return (
-                421,
-                "host_not_allowed",
-                f"this server does not answer to host {host!r} (STKG_ALLOWED_HOSTS)",
-            )
+            return HostNotAllowedError(f"this server does not answer to host {host!r} (STKG_ALLOWED_HOSTS)")
         if scope["method"] in SAFE_METHODS:
             return None
         return cross_site(headers)
 
 
-def cross_site(headers: Headers) -> tuple[int, str, str] | None:
+def cross_site(headers: Headers) -> CrossSiteError | None:
     """A state-changing request sent by a page of another origin (another port counts) is refused.
 
     The Origin's host and port must be the Host the request was sent to; its scheme is not compared,
     so a TLS-terminating proxy in front of the server does not break same-origin writes."""
     site = headers.get("sec-fetch-site")
     if site and site not in ("same-origin", "none"):
-        return 403, "cross_site", f"cross-site request refused (Sec-Fetch-Site: {site})"
+        return CrossSiteError(f"cross-site request refused (Sec-Fetch-Site: {site})")
     origin = headers.get("origin")
     if origin is not None and (origin == "null" or urlsplit(origin).netloc != headers.get("host", "")):
-        return 403, "cross_site", f"cross-site request refused (Origin {origin!r} is not this server)"
+        return CrossSiteError(f"cross-site request refused (Origin {origin!r} is not this server)")
     return None
 
 
@@ -132,12 +129,11 @@ def _with_headers(send: Send, path: str) -> Send:
     return sending
 
 
-async def _refuse(scope: Scope, send: Send, status: int, code: str, message: str) -> None:
-    """Answer in the JSON error shape without running any route."""
-    body: dict[str, object] = {
-        "error": {"code": code, "message": message, "field": None, "suggestions": [], "problems": []}
-    }
-    response = JSONResponse(body, status_code=status, headers={**HEADERS, "Content-Security-Policy": CSP})
+async def refuse(scope: Scope, send: Send, exc: StkgError, headers: dict[str, str] | None = None) -> None:
+    """Answer an error in the one JSON shape without running any route or reading the body."""
+    from api.app import error_body  # app builds on this module
+
+    response = JSONResponse(error_body(exc), status_code=exc.http_status, headers=headers)
     await response(scope, _no_body, send)
 
 

@@ -116,6 +116,19 @@ class ForbiddenError(StkgError):
     code = "forbidden"
 
 
+class CrossSiteError(ForbiddenError):
+    """A state-changing request came from a page of another origin; refused before any route."""
+
+    code = "cross_site"
+
+
+class HostNotAllowedError(StkgError):
+    """The request names a host this server does not answer to (DNS rebinding)."""
+
+    http_status = 421
+    code = "host_not_allowed"
+
+
 class TooLargeError(StkgError):
     """A request body or upload is over its configured size limit."""
 
