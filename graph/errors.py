@@ -2,6 +2,18 @@
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
+
+
+def did_you_mean(text: str, choices: Iterable[str], listing: str | None = None) -> str:
+    """An error message's hint: the closest choice, else the choices listed (or nothing without a listing)."""
+    known = list(choices)
+    near = difflib.get_close_matches(text, known, n=1)
+    if near:
+        return f"; did you mean {near[0]!r}?"
+    return f" ({listing}: {', '.join(known) or 'none'})" if listing else ""
+
 
 class StkgError(Exception):
     """Base of every error stkg reports to a user (never a traceback)."""

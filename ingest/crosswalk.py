@@ -18,14 +18,13 @@ spirit of followthemoney's mappings), so errors still point at the user's file, 
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from graph.errors import ValidationError
+from graph.errors import ValidationError, did_you_mean
 from ingest.contract import BY_NAME, Table
 from ingest.reader import Cell, Input, RawTable
 
@@ -106,10 +105,7 @@ def _tables(name: str, doc: Any, lines: dict[tuple[str, ...], int], problems: li
     for table, spec in doc["tables"].items():
         where = f"{name}:{lines.get(('tables', str(table)), '-')}:tables.{table}"
         if table not in BY_NAME:
-            near = difflib.get_close_matches(str(table), list(BY_NAME), n=1)
-            problems.append(
-                f"{where}: not a contract table" + (f"; did you mean {near[0]!r}?" if near else "")
-            )
+            problems.append(f"{where}: not a contract table{did_you_mean(str(table), BY_NAME)}")
             continue
         if not isinstance(spec, dict) or "source" not in spec:
             problems.append(f"{where}: needs at least source: (the sheet, file or member to read)")
@@ -141,8 +137,7 @@ def _table(
             continue
         for col, value in given.items():
             if col not in contract.names:
-                near = difflib.get_close_matches(str(col), contract.names, n=1)
-                hint = f"; did you mean {near[0]!r}?" if near else f" (columns: {', '.join(contract.names)})"
+                hint = did_you_mean(str(col), contract.names, "columns")
                 problems.append(f"{where(key, str(col))}: not a column of {table}{hint}")
             elif key == "values" and not isinstance(value, dict):
                 problems.append(f"{where(key, str(col))}: expected {{source value: contract value}}")
@@ -184,8 +179,7 @@ def apply(data: Input, maps: list[TableMap], mapping_name: str) -> Input:
     for m in maps:
         raw = data.tables.get(m.source)
         if raw is None:
-            near = difflib.get_close_matches(m.source, list(data.tables), n=1)
-            hint = f"; did you mean {near[0]!r}?" if near else f" (found: {', '.join(data.tables) or 'none'})"
+            hint = did_you_mean(m.source, data.tables, "found")
             out.problems.append(
                 f"{mapping_name}:{m.line}:tables.{m.table}.source: no sheet or file {m.source!r}{hint}"
             )
@@ -207,8 +201,7 @@ def _drawn(m: TableMap, raw: RawTable, contract: Table, out: Input, mapping_name
     problems = out.problems
     for col, source in columns.items():
         if source not in raw.columns:
-            near = difflib.get_close_matches(source, raw.columns, n=1)
-            hint = f"; did you mean {near[0]!r}?" if near else f" (columns: {', '.join(raw.columns)})"
+            hint = did_you_mean(source, raw.columns, "columns")
             where = f"{mapping_name}:{m.lines.get(col, m.line)}:tables.{m.table}.columns.{col}"
             problems.append(f"{where}: no column {source!r} in {raw.origin}{hint}")
     unused = [c for c in raw.columns if c not in columns.values()]

@@ -10,7 +10,6 @@ with `file:row:column`, and nothing is written.
 from __future__ import annotations
 
 import csv
-import difflib
 import hashlib
 import io
 import json
@@ -24,7 +23,7 @@ from typing import Any
 import openpyxl
 import openpyxl.utils
 
-from graph.errors import StkgError, ValidationError
+from graph.errors import StkgError, ValidationError, did_you_mean
 from graph.values import FORMULA_STARTERS
 from ingest import budget
 from ingest.budget import Limits
@@ -95,8 +94,7 @@ def forbidden(text: str) -> str | None:
 def _known(data: Input, name: str, origin: str, kind: str, given: str | None = None) -> bool:
     """True for a contract table not seen yet; otherwise a problem (or, when told, a warning)."""
     if name not in BY_NAME and not data.any_name:
-        near = difflib.get_close_matches(name.strip().lower(), list(BY_NAME), n=1, cutoff=0.6)
-        hint = f"; did you mean {near[0]!r}?" if near else f" (tables: {', '.join(BY_NAME)})"
+        hint = did_you_mean(name.strip().lower(), BY_NAME, "tables")
         message = f"{origin}:-:-: {kind} {given or repr(name)} is not a table{hint}"
         if data.ignore_unknown:
             data.warnings.append(message + " ignored (--ignore-unknown-tables)")
