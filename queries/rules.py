@@ -16,6 +16,7 @@ from typing import Any
 
 from graph.connection import Graph
 from queries.catalog import get
+from queries.snapshot import active
 
 #: Effects from most to least severe, and the verdict each gives.
 SEVERITY = {"deny": "denied", "license_required": "license_required", "review": "review"}
@@ -38,8 +39,8 @@ def rank(verdict: str) -> int:
 
 
 def in_force(row: Fact, day: str) -> bool:
-    """The "active as of" rule on effective/until (ISO strings compare as dates)."""
-    return (not row["effective"] or row["effective"] <= day) and (not row["until"] or row["until"] >= day)
+    """The "active as of" rule on effective/until."""
+    return active(row, day, "effective", "until")
 
 
 @dataclass

@@ -68,8 +68,9 @@ def rows(graph: Graph, name: str) -> list[Row]:
     return of(graph).rows(graph, name)
 
 
-def active(row: Row, day: dt.date, lo: str = "start", hi: str = "end") -> bool:
-    """DESIGN.md's "active as of": status active (or none), started by the day, not ended before it."""
+def active(row: Row, day: dt.date | str, lo: str = "start", hi: str = "end") -> bool:
+    """DESIGN.md's "active as of": status active (or none), started by the day, not ended before it
+    (dates, or ISO strings, which compare as dates)."""
     return (
         (row.get("status") or "active") == "active"
         and (row.get(lo) is None or row[lo] <= day)
