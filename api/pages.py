@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -66,10 +67,16 @@ def page(request: Request, name: str, status: int = 200, **context: Any) -> Resp
     return templates.TemplateResponse(request, name, {**base, **context}, status_code=status)
 
 
-def picture_response(html: str) -> Response:
-    """A picture document: its inline vis-network code allowed by hash, framed only by our own pages."""
-    policy = inline_policy(html, frame_ancestors="'self'")
+async def picture_response(request: Request, key: tuple[Any, ...], draw: Callable[[], str]) -> Response:
+    """A picture document, kept with its CSP (its inline vis-network code allowed by hash, computed once
+    per drawing rather than per request), framed only by our own pages."""
+    html, policy = await answer(request, key, lambda: _with_policy(draw()))
     return HTMLResponse(html, headers={"Content-Security-Policy": policy, "X-Frame-Options": "SAMEORIGIN"})
+
+
+def _with_policy(html: str) -> tuple[str, str]:
+    """A drawing and the policy that lets its own inline code run."""
+    return html, inline_policy(html, frame_ancestors="'self'")
 
 
 def _searcher(g: Any, kind: str, text: str) -> Any:
@@ -318,10 +325,8 @@ async def heatmap_picture(
 async def partners_picture(request: Request, who: Principal = Depends(need("read"))) -> Html:
     """The whole partner network, by community and centrality."""
     as_of = request.query_params.get("as_of")
-    html = await answer(
-        request, ("picture", "partners", as_of), lambda: picture.partner_network(graph_of(request), as_of)
-    )
-    return picture_response(html)
+    key = ("picture", "partners", as_of)
+    return await picture_response(request, key, lambda: picture.partner_network(graph_of(request), as_of))
 
 
 @router.get("/pictures/disclosure", response_class=HTMLResponse)
@@ -332,7 +337,7 @@ async def disclosure_picture(
     params = {"nation": nation, "technology": technology, "as_of": request.query_params.get("as_of")}
     trace = await run_analysis(request, "disclosure-trace", params)
     key = ("picture", "disclosure", nation, technology, params["as_of"])
-    return picture_response(await answer(request, key, lambda: picture.disclosure(graph_of(request), trace)))
+    return await picture_response(request, key, lambda: picture.disclosure(graph_of(request), trace))
 
 
 PICTURES = {"nations": picture.nation_partners, "forums": picture.forum, "agreements": picture.agreement}
@@ -346,10 +351,8 @@ async def entity_picture(
     if kind not in PICTURES:
         raise NotFoundError(f"no picture of {kind!r} (pictures: {', '.join(PICTURES)})")
     as_of = request.query_params.get("as_of")
-    html = await answer(
-        request, ("picture", kind, key, as_of), lambda: PICTURES[kind](graph_of(request), key, as_of)
-    )
-    return picture_response(html)
+    cached = ("picture", kind, key, as_of)
+    return await picture_response(request, cached, lambda: PICTURES[kind](graph_of(request), key, as_of))
 
 
 @router.get("/upload", response_class=HTMLResponse)
