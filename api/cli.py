@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import getpass
 import json
 import logging
@@ -431,6 +432,25 @@ def runs(c: Context, fmt: str) -> None:
     from ingest.pipeline import runs as list_runs
 
     click.echo(render.render(list_runs(c.graph), fmt))
+
+
+@cli.command()
+@click.argument("run_id", required=False)
+@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="Every run started on or after this day.")
+@click.option("--format", "fmt", type=FORMATS, default="table")
+@pass_ctx
+def changes(c: Context, run_id: str | None, since: dt.datetime | None, fmt: str) -> None:
+    """What ingest runs changed: each entity added, each value with its old and new value, each link."""
+    from ingest import history
+
+    if run_id is not None and since is not None:
+        raise click.UsageError("give a run id or --since, not both")
+    found = (
+        history.of_run(c.graph, run_id)
+        if run_id
+        else history.rows(c.graph, since=since.date() if since else None)
+    )
+    click.echo(render.render(found, fmt, list(history.COLUMNS)))
 
 
 @cli.command()

@@ -341,6 +341,18 @@ class EngagementDelta(Model):
     kind: str
 
 
+class PortfolioChange(Model):
+    kind: str = Field(description="agreement | membership | restriction | exemption")
+    key: str = Field(description="the id; FORUM/NATION/ROLE for a membership")
+    change: str = Field(description="started | ended, joined | left, in_force | lapsed")
+
+
+class FindingChange(Model):
+    analysis: str = Field(description="coverage-gaps | duplicates | exclusionary-consortia")
+    key: str = Field(description="gaps: technology; duplicates: A|B; consortia: AGREEMENT|FORUM")
+    change: str = Field(description="appeared | disappeared")
+
+
 class NationRow(Model):
     code: str
     name: str | None
@@ -482,6 +494,8 @@ ROWS: dict[str, type[Model]] = {
     "engagement-delta": EngagementDelta,
     "nations": NationRow,
     "disclosure-whatif": WhatIf,
+    "portfolio-changes": PortfolioChange,
+    "findings-delta": FindingChange,
 }
 SINGLE: dict[str, type[Model]] = {"disclosure-trace": DisclosureTrace, "predraft-check": PredraftCheck}
 

@@ -406,6 +406,16 @@ def list_runs(request: Request, who: Principal = Depends(need("read"))) -> list[
     return rows
 
 
+@api.get("/runs/{run_id}/changes", tags=["ingest"])
+async def run_changes(
+    request: Request, run_id: str, who: Principal = Depends(need("read"))
+) -> list[dict[str, Any]]:
+    """What one ingest run changed: entities added, values with before and after, links added or removed."""
+    from ingest import history
+
+    return await answer(request, ("changes", run_id), lambda: history.of_run(graph_of(request), run_id))
+
+
 @api.post("/ingest", response_model=models.IngestResult, tags=["ingest"])
 async def ingest(
     request: Request,

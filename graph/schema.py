@@ -52,6 +52,8 @@ INGEST_RUN = NodeType(
     "id",
     ("id", "path", "started", "finished", "checksums", "counts", "warnings", "tables", "compiled"),
 )
+#: What one ingest run changed in one entity (ingest/history.py); properties and relationships are JSON.
+CHANGE = NodeType("Change", "id", ("id", "run_id", "table", "key", "change", "properties", "relationships"))
 
 NODE_TYPES: tuple[NodeType, ...] = (
     NATION,
@@ -63,6 +65,7 @@ NODE_TYPES: tuple[NodeType, ...] = (
     EXEMPTION,
     NATION_FACTORS,
     INGEST_RUN,
+    CHANGE,
 )
 NODES = {n.label: n for n in NODE_TYPES}
 
@@ -112,6 +115,8 @@ INDEXES: tuple[tuple[str, str], ...] = (
     ("Agreement", "status"),
     ("Technology", "scheme"),
     ("Nation", "alpha2"),
+    ("Change", "run_id"),
+    ("Change", "key"),
 )
 
 

@@ -18,7 +18,7 @@ import neo4j
 from graph import schema
 from graph.connection import Graph
 from graph.errors import ConflictError, StalePreviewError, ValidationError
-from ingest import planning, reader
+from ingest import history, planning, reader
 from ingest.budget import Limits
 from ingest.mapping import NODE_TABLES, REL_TABLES
 from ingest.reader import Input
@@ -233,7 +233,8 @@ def _ingest_once(
     _iso_nations(plan, k.keys.get("Nation", set()), states)
     classify(graph, states)
     planned = planning.changes(graph, plan)
-    run_id = f"run-{started:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
+    millis = f"{started.microsecond // 1000:03d}"  # so run ids sort by time, even two in one second
+    run_id = f"run-{started:%Y%m%dT%H%M%S}{millis}-{uuid.uuid4().hex[:6]}"
     counts = _counts(plan, states) | {c.spec.table: dict(c.counts) for c in planned}
     summary = Summary(run_id, str(data.path), dry_run, counts, plan.warnings, _relationships(states))
     if expect is not None and summary.preview != expect:
@@ -243,12 +244,14 @@ def _ingest_once(
         )
     if dry_run or summary.changed == 0:
         return summary  # an identical re-ingest writes nothing, not even a run record
+    changed = history.node_changes(graph, states) + history.planning_changes(planned)
     progress = progress or Progress()
     progress.start(plan_size(states))
     try:
         with graph.transaction() as tx:
             write(tx, states, run_id, graph.settings, progress.advance)
             planning.write(tx, planned, run_id)
+            history.write(tx, changed, run_id, graph.settings.batch_size)
             _record_run(tx, summary, data, started)
     finally:
         progress.finish()

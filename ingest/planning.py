@@ -59,6 +59,7 @@ class Change:
 
     spec: Spec
     rows: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)  # owner -> target -> values
+    before: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)  # as the graph held it
     counts: Counter[str] = field(default_factory=Counter)
 
 
@@ -117,6 +118,7 @@ def changes(graph: Graph, plan: Plan) -> list[Change]:
                 change.counts["removed"] += gone
             if before != targets:
                 change.rows[owner] = targets
+                change.before[owner] = before
         out.append(change)
     return out
 

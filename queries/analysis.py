@@ -140,7 +140,37 @@ def _collaborations(graph: Graph, p: dict[str, Any]) -> Result:
     return collaborations(graph, p["as_of"], p["nation"], p["technology"], p["component"])
 
 
+def _portfolio_changes(graph: Graph, p: dict[str, Any]) -> Result:
+    """What started and ended between two dates (see queries/timeline.py)."""
+    from queries.timeline import portfolio_changes
+
+    return portfolio_changes(graph, p["from"], p["to"])
+
+
+def _findings_delta(graph: Graph, p: dict[str, Any]) -> Result:
+    """Findings that appeared or disappeared between two dates (see queries/timeline.py)."""
+    from queries.timeline import findings_delta
+
+    return findings_delta(graph, p["from"], p["to"])
+
+
 COMPOSED = (
+    Analysis(
+        "portfolio-changes",
+        "What changed between two dates: agreements started and ended, memberships joined and left, "
+        "restrictions and exemptions in force and lapsed (compared at the two dates only).",
+        parse_decls("from: date = a year ago; to: date = today"),
+        ("kind", "key", "change"),
+        _portfolio_changes,
+    ),
+    Analysis(
+        "findings-delta",
+        "Coverage gaps, duplicate pairs and exclusionary consortia that appeared or disappeared between "
+        "two dates.",
+        parse_decls("from: date = a year ago; to: date = today"),
+        ("analysis", "key", "change"),
+        _findings_delta,
+    ),
     Analysis(
         "collaborations",
         "Who collaborates on what: nations and the technologies of the active agreements they are party to.",
@@ -305,6 +335,8 @@ PUBLIC = (
     "partners",
     "equitability",
     "expiring",
+    "portfolio-changes",
+    "findings-delta",
     "partner-centrality",
     "engagement-priorities",
     "engagement-delta",

@@ -11,11 +11,15 @@ from graph.errors import AmbiguousError, NotFoundError, ParameterError
 
 
 def _date(text: Any) -> dt.date:
-    """ISO date, or 'today'."""
+    """ISO date, 'today' or 'a year ago' (the same day last year; 28 February for 29 February)."""
     if isinstance(text, dt.date):
         return text
-    if str(text).strip().lower() == "today":
+    word = str(text).strip().lower()
+    if word == "today":
         return dt.date.today()
+    if word == "a year ago":
+        today = dt.date.today()
+        return today.replace(year=today.year - 1, day=min(today.day, 28 if today.month == 2 else 31))
     try:
         return dt.date.fromisoformat(str(text).strip())
     except ValueError as exc:

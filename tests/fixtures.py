@@ -20,5 +20,5 @@ def count(graph: Graph, pattern: str = "(n)") -> int:
 
 
 def totals(graph: Graph) -> tuple[int, int]:
-    """Data nodes (ingest runs aside) and all relationships, to compare graph states."""
-    return count(graph, "(n) WHERE NOT n:IngestRun"), count(graph, "()-[r]->()")
+    """Data nodes (ingest runs and their change records aside) and all relationships, to compare graph states."""
+    return count(graph, "(n) WHERE NOT n:IngestRun AND NOT n:Change"), count(graph, "()-[r]->()")

@@ -1,0 +1,114 @@
+"""The portfolio between two dates: what started and ended, and which findings appeared or disappeared.
+
+Both answers compare the two end dates only (DESIGN.md): something that started and ended inside the
+window was active at neither, so it is not reported. Both read the shared snapshot (queries/snapshot.py).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from graph.connection import Graph
+from graph.errors import ParameterError
+from graph.values import plain
+from queries import snapshot
+
+Row = dict[str, Any]
+#: (kind, what it means to become active, to stop being active) in the order rows are sorted.
+KINDS = {
+    "agreement": ("started", "ended"),
+    "exemption": ("in_force", "lapsed"),
+    "membership": ("joined", "left"),
+    "restriction": ("in_force", "lapsed"),
+}
+
+
+def window(start: dt.date, end: dt.date) -> None:
+    """Refuse a window that runs backwards (the answer would silently swap every change)."""
+    if start > end:
+        raise ParameterError(f"from ({start}) is after to ({end})", field="from")
+
+
+def portfolio_changes(graph: Graph, start: dt.date, end: dt.date) -> list[Row]:
+    """Rows of `portfolio-changes`: what is active at `end` but not at `start`, and the reverse."""
+    window(start, end)
+    rows = []
+    for kind, key, dates in _dated(graph):
+        was, now = _active(dates, start), _active(dates, end)
+        if was != now:
+            began, stopped = KINDS[kind]
+            rows.append({"kind": kind, "key": key, "change": began if now else stopped})
+    rows.sort(key=lambda r: (r["kind"], r["key"]))
+    return rows
+
+
+def _dated(graph: Graph) -> Iterator[tuple[str, str, Row]]:
+    """(kind, key, {status, start, end}) for every dated thing of the portfolio, dates as ISO text."""
+    for a in snapshot.rows(graph, "agreement-links"):
+        yield "agreement", a["id"], _dates(a.get("status"), a.get("start"), a.get("end"))
+    for f in snapshot.rows(graph, "forum-facts"):
+        for code, role, since, until in f["memberships"]:
+            yield "membership", f"{f['id']}/{code}/{role or 'member'}", _dates(None, since, until)
+    for kind, export in (("restriction", "restriction-facts"), ("exemption", "exemption-facts")):
+        for r in snapshot.rows(graph, export):
+            yield kind, r["id"], _dates(None, r.get("effective"), r.get("until"))
+
+
+def _dates(status: str | None, start: Any, end: Any) -> Row:
+    """The fields of the "active as of" rule, dates as ISO text (which compare as dates)."""
+    return {"status": status, "start": _iso(start), "end": _iso(end)}
+
+
+def _iso(value: Any) -> str | None:
+    """A date of any kind the exports hold as ISO text."""
+    return (
+        None if value is None else str(plain(snapshot.native(value)) if not isinstance(value, str) else value)
+    )
+
+
+def _active(dates: Row, day: dt.date) -> bool:
+    """DESIGN.md's "active as of", on ISO text."""
+    return snapshot.active(dates, day.isoformat())
+
+
+def _gap_keys(graph: Graph, day: dt.date) -> set[str]:
+    """Coverage gaps as of a day, by technology."""
+    from queries.analysis import analysis
+
+    return {r["technology"] for r in analysis("coverage-gaps").run(graph, {"as_of": day})}  # type: ignore[index]
+
+
+def _duplicate_keys(graph: Graph, day: dt.date) -> set[str]:
+    """Duplicate pairs as of a day, as A|B."""
+    from queries.duplication import duplicates
+
+    return {f"{r['agreement_a']}|{r['agreement_b']}" for r in duplicates(graph, day)}
+
+
+def _consortium_keys(graph: Graph, day: dt.date) -> set[str]:
+    """Exclusionary consortia as of a day, as AGREEMENT|FORUM."""
+    from queries.exclusion import exclusionary_consortia
+
+    return {f"{r['agreement']}|{r['forum']}" for r in exclusionary_consortia(graph, day)}
+
+
+#: The findings compared, by the analysis name a row carries.
+FINDINGS: dict[str, Callable[[Graph, dt.date], set[str]]] = {
+    "coverage-gaps": _gap_keys,
+    "duplicates": _duplicate_keys,
+    "exclusionary-consortia": _consortium_keys,
+}
+
+
+def findings_delta(graph: Graph, start: dt.date, end: dt.date) -> list[Row]:
+    """Rows of `findings-delta`: findings present at `end` but not at `start` (appeared), and the reverse."""
+    window(start, end)
+    rows = []
+    for name, keys in FINDINGS.items():
+        before, after = keys(graph, start), keys(graph, end)
+        rows += [{"analysis": name, "key": k, "change": "appeared"} for k in after - before]
+        rows += [{"analysis": name, "key": k, "change": "disappeared"} for k in before - after]
+    rows.sort(key=lambda r: (r["analysis"], r["key"]))
+    return rows

@@ -1,0 +1,127 @@
+"""portfolio-changes and findings-delta on a hand-made portfolio, with what must not be reported."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+
+from graph.connection import Graph
+from graph.errors import ParameterError
+from queries.analysis import analysis
+from tests.fixtures import load
+
+FROM, TO = "2022-01-01", "2024-01-01"
+
+
+def _agreement(id_: str, start: str, end: str | None, parties: str, techs: str) -> dict[str, Any]:
+    """One PA row."""
+    return {
+        "id": id_,
+        "title": id_,
+        "type": "PA",
+        "start": start,
+        "end": end,
+        "parties": parties,
+        "technologies": techs,
+    }
+
+
+def _load(graph: Graph) -> None:
+    """A: active throughout; B ends and C starts inside the window; D starts and ends inside it (never
+    reported); E overlaps B before and C after. CAN leaves F; NZL joins G; JPN is in F only inside the window."""
+    load(
+        graph,
+        nations=[{"code": c, "name": c} for c in ("AUS", "GBR", "USA", "CAN", "NZL", "JPN")],
+        technologies=[
+            {"id": "T1", "name": "T1", "priority": 1},
+            {"id": "T2", "name": "T2"},
+            {"id": "T3", "name": "T3", "priority": 1},
+            {"id": "T4", "name": "T4", "priority": 1},
+        ],
+        forums=[
+            {"id": "F", "name": "F", "kind": "multilateral", "covers": "T1"},
+            {"id": "G", "name": "G", "kind": "multilateral", "covers": "T3"},
+        ],
+        memberships=[
+            *(
+                {"forum": "F", "nation": n, "role": "member", "since": "2010-01-01"}
+                for n in ("AUS", "GBR", "USA")
+            ),
+            {"forum": "F", "nation": "CAN", "role": "member", "since": "2010-01-01", "until": "2023-06-30"},
+            {"forum": "F", "nation": "JPN", "role": "observer", "since": "2022-02-01", "until": "2022-05-01"},
+            {"forum": "G", "nation": "NZL", "role": "member", "since": "2022-06-01"},
+        ],
+        agreements=[
+            _agreement("A", "2018-01-01", None, "AUS;GBR;USA", "T1"),
+            _agreement("B", "2019-01-01", "2022-12-31", "AUS;GBR", "T2;T3"),
+            _agreement("C", "2023-01-01", None, "AUS;GBR", "T2;T4"),
+            _agreement("D", "2022-03-01", "2022-09-30", "AUS;GBR", "T1"),
+            _agreement("E", "2021-01-01", None, "AUS;GBR", "T2"),
+        ],
+        restrictions=[
+            {"id": "R1", "kind": "POLICY", "effect": "review", "nations": "CAN", "effective": "2023-01-01"},
+            {"id": "R2", "kind": "POLICY", "effect": "review", "nations": "NZL", "until": "2022-12-31"},
+            {
+                "id": "R3",
+                "kind": "POLICY",
+                "effect": "review",
+                "nations": "JPN",
+                "effective": "2022-02-01",
+                "until": "2022-03-01",
+            },
+        ],
+        exemptions=[
+            {"id": "X1", "citation": "x", "nations": "CAN", "overrides": "R1", "effective": "2023-05-01"}
+        ],
+    )
+
+
+def _rows(graph: Graph, name: str, **params: Any) -> list[tuple[str, str, str]]:
+    """An analysis's rows as tuples."""
+    rows = analysis(name).run(graph, {"from": FROM, "to": TO} | params)
+    assert isinstance(rows, list)
+    return [tuple(r.values()) for r in rows]  # type: ignore[misc]
+
+
+def test_portfolio_changes_compares_the_two_dates_only(graph: Graph) -> None:
+    _load(graph)
+    assert _rows(graph, "portfolio-changes") == [
+        ("agreement", "B", "ended"),
+        ("agreement", "C", "started"),
+        ("exemption", "X1", "in_force"),
+        ("membership", "F/CAN/member", "left"),
+        ("membership", "G/NZL/member", "joined"),
+        ("restriction", "R1", "in_force"),
+        ("restriction", "R2", "lapsed"),
+    ]  # not D, not JPN's observer seat, not R3: each began and ended inside the window
+
+
+def test_findings_delta_reports_appeared_and_disappeared_findings(graph: Graph) -> None:
+    _load(graph)
+    assert _rows(graph, "findings-delta") == [
+        ("coverage-gaps", "T3", "appeared"),  # B ended and nothing else covers T3
+        ("coverage-gaps", "T4", "disappeared"),  # C started
+        ("duplicates", "B|E", "disappeared"),
+        ("duplicates", "C|E", "appeared"),
+        ("exclusionary-consortia", "A|F", "disappeared"),  # CAN, the one member A left out, left F
+    ]  # D|A was a duplicate only inside the window: not reported
+
+
+def test_the_same_date_twice_changes_nothing(graph: Graph) -> None:
+    _load(graph)
+    assert _rows(graph, "portfolio-changes", to=FROM) == []
+    assert _rows(graph, "findings-delta", to=FROM) == []
+
+
+def test_a_window_that_runs_backwards_is_refused(graph: Graph) -> None:
+    _load(graph)
+    with pytest.raises(ParameterError, match="after"):
+        analysis("findings-delta").run(graph, {"from": TO, "to": FROM})
+
+
+def test_from_defaults_to_a_year_ago() -> None:
+    found = analysis("portfolio-changes").bind({})
+    today = dt.date.today()
+    assert found["to"] == today and found["from"].year == today.year - 1
