@@ -406,6 +406,90 @@ def ingest(c: Context, path: Path, dry_run: bool, ignore_unknown_tables: bool, m
 
     summary = ingest_path(c.graph, path, dry_run, StderrBar(), ignore_unknown_tables, mapping)
     click.echo(summary.describe())
+    if not dry_run and summary.changed:
+        _recheck_watches(c)
+
+
+def _recheck_watches(c: Context) -> None:
+    """After a write, ask the saved watches again; say how many changed (`stkg watch check` shows how)."""
+    from queries import watch
+
+    changed = watch.after_ingest(c.graph, watch.Store(c.settings.watches_path))
+    if changed:
+        click.echo(f"{changed} watch(es) changed: run `stkg watch check` to see what changed", err=True)
+
+
+@cli.group(name="watch")
+def watch_group() -> None:
+    """Saved questions asked again after every ingest: what changed in their answers."""
+
+
+@watch_group.command(name="add")
+@click.argument("name")
+@click.argument("analysis")
+@click.option("--param", "params", multiple=True, help="key=value, as for `stkg query`.")
+@click.option("--owner", default="local", show_default=True, help="API key id the watch belongs to.")
+@pass_ctx
+def watch_add(c: Context, name: str, analysis: str, params: tuple[str, ...], owner: str) -> None:
+    """Save ANALYSIS with its parameters (or `entity` with kind= and key=) as the watch NAME."""
+    from queries import watch
+
+    found = watch.add(
+        c.graph, watch.Store(c.settings.watches_path), owner, name, analysis, parse_params(params)
+    )
+    click.echo(f"watching {found.name} ({found.id}): {found.describe()}")
+
+
+@watch_group.command(name="list")
+@click.option("--owner", default="local", show_default=True, help="API key id whose watches to list.")
+@click.option("--format", "fmt", type=FORMATS, default="table")
+@pass_ctx
+def watch_list(c: Context, owner: str, fmt: str) -> None:
+    """List the watches with when they were last checked and how many changes are unreported."""
+    from queries import watch
+
+    rows = [
+        {
+            "id": w.id,
+            "name": w.name,
+            "question": w.describe(),
+            "checked": w.checked,
+            "changes": len(w.changes),
+            "unreported": len(w.unreported()),
+        }
+        for w in watch.mine(watch.Store(c.settings.watches_path), owner)
+    ]
+    click.echo(render.render(rows, fmt, ["id", "name", "question", "checked", "changes", "unreported"]))
+
+
+@watch_group.command(name="remove")
+@click.argument("which")
+@click.option("--owner", default="local", show_default=True, help="API key id the watch belongs to.")
+@pass_ctx
+def watch_remove(c: Context, which: str, owner: str) -> None:
+    """Delete a watch by id or name."""
+    from queries import watch
+
+    found = watch.remove(watch.Store(c.settings.watches_path), owner, which)
+    click.echo(f"removed {found.name} ({found.id})")
+
+
+@watch_group.command(name="check")
+@click.option("--owner", help="Only this API key id's watches (default: every watch).")
+@pass_ctx
+def watch_check(c: Context, owner: str | None) -> None:
+    """Ask every watch again and print what changed since the last check; exit 1 when anything did."""
+    from queries import watch
+
+    found = watch.check(c.graph, watch.Store(c.settings.watches_path), owner, report=True)
+    for w, changes in found:
+        click.echo(f"{w.name} ({w.id}, {w.describe()}): changed")
+        for change in changes:
+            for line in watch.summary(change):
+                click.echo(line)
+    if found:
+        raise SystemExit(1)
+    click.echo("no watch changed", err=True)
 
 
 @cli.command()

@@ -472,6 +472,27 @@ class IngestResult(Model):
     dry_run: bool
     summary: str
     changes: dict[str, Any]
+    watches_changed: int = Field(0, description="the caller's watches whose answers this ingest changed")
+
+
+class WatchRequest(Model):
+    name: str = Field(min_length=1, max_length=200)
+    analysis: str = Field(max_length=100, description="an analysis name, or `entity` (params: kind, key)")
+    params: dict[str, str] = Field({}, description="as the analysis takes them; without as_of, the check day")
+
+
+class WatchInfo(Model):
+    id: str
+    name: str
+    analysis: str
+    params: dict[str, str]
+    created: str
+    checked: str
+    changes: list[dict[str, Any]] = Field(
+        description="each check that found a change: at, and appeared "
+        "/ disappeared rows, fields before / after, or error"
+    )
+    pending: int = Field(description="changes since the owner last looked at the What changed page")
 
 
 class CypherRequest(Model):

@@ -104,7 +104,23 @@ async def home(request: Request, who: Principal = Depends(need("read"))) -> Html
         )
     counts = await answer(request, ("counts", as_of), lambda: entity.counts(g, as_of))
     compiled = await answer(request, ("compiled",), lambda: _compiled(g))
-    return page(request, "home.html", counts=counts, findings=findings, compiled=compiled)
+    return page(
+        request,
+        "home.html",
+        counts=counts,
+        findings=findings,
+        compiled=compiled,
+        watched=_watched(request, who),
+    )
+
+
+def _watched(request: Request, who: Principal) -> tuple[int, int]:
+    """(watches with changes the user has not seen, watches), for the home page."""
+    from api.v1 import watches
+    from queries import watch
+
+    found = watch.mine(watches(request), who.key_id)
+    return sum(1 for w in found if w.pending()), len(found)
 
 
 def _compiled(g: Any) -> str | None:
@@ -135,7 +151,17 @@ async def search(
 async def nation_page(request: Request, code: str, who: Principal = Depends(need("read"))) -> Html:
     """Memberships, agreements, partners, gaps and the partner-network picture."""
     found = await detail_of(request, "nations", code, request.query_params.get("as_of"))
-    return page(request, "nation.html", n=found)
+    return page(request, "nation.html", n=found, **await _entity_extras(request, "nations", found["code"]))
+
+
+async def _entity_extras(request: Request, kind: str, key: str) -> dict[str, Any]:
+    """What every entity page shows besides the entity: its recorded changes and its Watch this form."""
+    from ingest import history
+
+    g = graph_of(request)
+    changes = await answer(request, ("history", kind, key), lambda: history.of_entity(g, kind, key))
+    name = f"{entity.kind(kind).singular} {key}"
+    return {"changes": changes, "watch_kind": kind, "watch_key": key, "watch_name": name}
 
 
 @router.get("/nations/{code}/with/{other}", response_class=HTMLResponse)
@@ -161,7 +187,10 @@ def _entity_page(kind: str) -> None:
         as_of = request.query_params.get("as_of")
         found = await detail_of(request, kind, key, as_of)
         shares = await _shares(request, found["id"], as_of) if kind == "agreements" else []
-        return page(request, f"{entity.kind(kind).singular}.html", e=found, kind=kind, shares=shares)
+        extras = await _entity_extras(request, kind, found["id"])
+        return page(
+            request, f"{entity.kind(kind).singular}.html", e=found, kind=kind, shares=shares, **extras
+        )
 
     show.__doc__ = f"One of the {kind} with its neighbours."
     router.add_api_route(f"/{kind}/{{key}}", show, methods=["GET"], response_class=HTMLResponse)
@@ -355,6 +384,90 @@ async def entity_picture(
     return await picture_response(request, cached, lambda: PICTURES[kind](graph_of(request), key, as_of))
 
 
+@router.get("/review", response_class=HTMLResponse)
+async def review_page(
+    request: Request,
+    start: Annotated[str, Query(alias="from", max_length=20)] = "",
+    end: Annotated[str, Query(alias="to", max_length=20)] = "",
+    who: Principal = Depends(need("read")),
+) -> Html:
+    """The planning-cycle review: what started and ended between two dates, then the findings that changed."""
+    from queries.param import _date
+
+    given = {"from": start or _date("a year ago").isoformat(), "to": end or _date("today").isoformat()}
+    try:
+        changes = await run_analysis(request, "portfolio-changes", given)
+        delta = await run_analysis(request, "findings-delta", given)
+    except StkgError as exc:  # the form stays, with the error beside it
+        return page(request, "review.html", exc.http_status, given=given, error=exc, changes=[], delta=[])
+    return page(request, "review.html", given=given, changes=changes, delta=delta)
+
+
+@router.get("/runs", response_class=HTMLResponse)
+async def runs_page(request: Request, who: Principal = Depends(need("read"))) -> Html:
+    """Every ingest run, newest first, each linked to what it changed."""
+    from ingest.pipeline import runs
+
+    g = graph_of(request)
+    found = await answer(request, ("runs",), lambda: runs(g))
+    return page(request, "runs.html", runs=found, admin=who.may("admin"))
+
+
+@router.get("/runs/{run_id}", response_class=HTMLResponse)
+async def run_page(request: Request, run_id: str, who: Principal = Depends(need("read"))) -> Html:
+    """What one ingest run changed, entity by entity, with the values before and after."""
+    from ingest import history
+
+    g = graph_of(request)
+    rows = await answer(request, ("changes", run_id), lambda: history.of_run(g, run_id))
+    return page(request, "run.html", run_id=run_id, rows=rows)
+
+
+@router.get("/watches", response_class=HTMLResponse)
+async def watches_page(request: Request, who: Principal = Depends(need("read"))) -> Html:
+    """What changed: each of the user's watches with the changes found since they last looked."""
+    from api.v1 import watches
+    from queries import watch
+
+    store = watches(request)
+    found = [(w, w.pending()) for w in watch.mine(store, who.key_id)]
+    await run_in_threadpool(watch.seen, store, who.key_id)
+    added = request.query_params.get("added", "")
+    return page(request, "watches.html", watches=found, summary=watch.summary, added=added)
+
+
+@router.post("/watches", response_class=HTMLResponse)
+async def watch_this(
+    request: Request,
+    analysis: Annotated[str, Form(max_length=100)],
+    name: Annotated[str, Form(max_length=200)],
+    params: Annotated[str, Form(max_length=4000)] = "",
+    who: Principal = Depends(need("read")),
+) -> Response:
+    """The "Watch this" button: save the page's question with its answer now."""
+    from urllib.parse import parse_qsl
+
+    from api.v1 import watch_permission, watches
+    from queries import watch
+
+    given = {k: v for k, v in parse_qsl(params) if v}
+    who.require(watch_permission(analysis, given))
+    found = await run_in_threadpool(
+        watch.add, graph_of(request), watches(request), who.key_id, name, analysis, given
+    )
+    return RedirectResponse(f"/watches?added={found.id}#{found.id}", status_code=303)
+
+
+@router.post("/watches/{which}/remove", response_class=HTMLResponse)
+async def unwatch(request: Request, which: str, who: Principal = Depends(need("read"))) -> Response:
+    """Stop watching."""
+    from api.v1 import watches
+    from queries import watch
+
+    await run_in_threadpool(watch.remove, watches(request), who.key_id, which)
+    return RedirectResponse("/watches", status_code=303)
+
+
 @router.get("/upload", response_class=HTMLResponse)
 async def upload_form(request: Request, who: Principal = Depends(need("admin"))) -> Html:
     """Choose a data file (and a mapping); the preview comes before anything is written."""
@@ -421,7 +534,10 @@ async def upload_confirm(
         )
     except StalePreviewError as exc:
         return page(request, "upload.html", exc.http_status, error=str(exc))
-    return page(request, "upload.html", done=done)
+    from api.v1 import recheck
+
+    changed = await recheck(request, who) if done.changed else 0
+    return page(request, "upload.html", done=done, watches_changed=changed)
 
 
 @router.get("/login", response_class=HTMLResponse)

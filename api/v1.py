@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import inspect
 import json
+import keyword
 from collections.abc import Callable
 from functools import cache
 from typing import Annotated, Any, Literal, TypeVar
@@ -360,9 +361,12 @@ def _signature(a: Analysis, permission: str) -> inspect.Signature:
     for p in a.params:
         lists = p.type in {"nations", "technologies", "list"}
         hint = f"{p.type}" + (" (separate with , or ;)" if lists else "")
-        default = Query(... if p.required else None, description=hint + _default_text(p))
+        default = Query(... if p.required else None, alias=p.name, description=hint + _default_text(p))
+        python_name = f"{p.name}_" if keyword.iskeyword(p.name) else p.name  # `from` is the query name
         params.append(
-            inspect.Parameter(p.name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=str | None)
+            inspect.Parameter(
+                python_name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=str | None
+            )
         )
     if not a.single:
         params.append(
@@ -441,7 +445,89 @@ async def ingest(
         dry_run,
         given,
     )
-    return {"dry_run": summary.dry_run, "summary": summary.describe(), "changes": summary.counts}
+    changed = await recheck(request, who) if summary.changed and not dry_run else 0
+    return {
+        "dry_run": summary.dry_run,
+        "summary": summary.describe(),
+        "changes": summary.counts,
+        "watches_changed": changed,
+    }
+
+
+def watches(request: Request) -> Any:
+    """The server's watch store (queries/watch.py)."""
+    from queries.watch import Store
+
+    return Store(request.app.state.settings.watches_path)
+
+
+async def recheck(request: Request, who: Principal) -> int:
+    """After an ingest, ask every saved watch again; how many of the caller's changed."""
+    from queries.watch import check
+
+    found = await run_in_threadpool(check, graph_of(request), watches(request))
+    return sum(1 for w, _ in found if w.owner == who.key_id)
+
+
+def watch_info(w: Any) -> dict[str, Any]:
+    """A watch as the API shows it (its stored answer stays on the server)."""
+    return {
+        "id": w.id,
+        "name": w.name,
+        "analysis": w.analysis,
+        "params": w.params,
+        "created": w.created,
+        "checked": w.checked,
+        "changes": [{k: v for k, v in c.items() if k != "reported"} for c in w.changes],
+        "pending": len(w.pending()),
+    }
+
+
+def watch_permission(analysis: str, params: dict[str, str]) -> str:
+    """What the question needs: a disclosure pair or a restriction's page needs `disclose`."""
+    from queries.watch import ENTITY
+
+    return PERMISSION_FOR.get(params.get("kind", "") if analysis == ENTITY else analysis, "read")
+
+
+@api.get("/watches", response_model=list[models.WatchInfo], tags=["watches"])
+def list_watches(request: Request, who: Principal = Depends(need("read"))) -> list[dict[str, Any]]:
+    """The caller's watches with every change found so far."""
+    from queries.watch import mine
+
+    return [watch_info(w) for w in mine(watches(request), who.key_id)]
+
+
+@api.post("/watches", response_model=models.WatchInfo, status_code=201, tags=["watches"])
+async def add_watch(
+    request: Request, body: models.WatchRequest, who: Principal = Depends(need("read"))
+) -> dict[str, Any]:
+    """Save a question (an analysis with parameters, a disclosure pair, an entity) with its answer now."""
+    from queries.watch import add
+
+    who.require(watch_permission(body.analysis, body.params))
+    found = await run_in_threadpool(
+        add, graph_of(request), watches(request), who.key_id, body.name, body.analysis, body.params
+    )
+    return watch_info(found)
+
+
+@api.delete("/watches/{which}", status_code=204, tags=["watches"])
+def remove_watch(request: Request, which: str, who: Principal = Depends(need("read"))) -> Response:
+    """Delete one of the caller's watches, by id or name."""
+    from queries.watch import remove
+
+    remove(watches(request), who.key_id, which)
+    return Response(status_code=204)
+
+
+@api.post("/watches/check", response_model=list[models.WatchInfo], tags=["watches"])
+async def check_watches(request: Request, who: Principal = Depends(need("read"))) -> list[dict[str, Any]]:
+    """Ask the caller's watches again now; the watches whose answers changed, with their changes."""
+    from queries.watch import check
+
+    found = await run_in_threadpool(check, graph_of(request), watches(request), who.key_id)
+    return [watch_info(w) | {"changes": changes} for w, changes in found]
 
 
 async def uploaded(

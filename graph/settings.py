@@ -78,6 +78,8 @@ class Settings:
     ingest_retries: int
     # On a Neo4j server, run composed analyses as their definitional Cypher (the server does the work).
     definitional: bool
+    # File of saved watches (questions re-checked after every ingest); empty means <data_dir>/watches.json.
+    watches_file: str | None = None
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -109,6 +111,7 @@ class Settings:
             max_rows=_int("STKG_MAX_ROWS", 500_000),
             ingest_retries=_int("STKG_INGEST_RETRIES", 3),
             definitional=_int("STKG_DEFINITIONAL", 1) != 0,
+            watches_file=env("STKG_WATCHES_FILE") or None,
         )
 
     def with_(self, **changes: object) -> Settings:
@@ -124,6 +127,11 @@ class Settings:
     def audit_path(self) -> Path:
         """Where the audit log goes."""
         return Path(self.audit_log) if self.audit_log else self.data_dir / "audit.log"
+
+    @property
+    def watches_path(self) -> Path:
+        """Where saved watches and their last answers are kept."""
+        return Path(self.watches_file) if self.watches_file else self.data_dir / "watches.json"
 
     @property
     def embedded(self) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 import shutil
@@ -278,6 +279,9 @@ def test_a_page_on_another_port_cannot_write_to_the_graph(page: Any, server: str
         "/docs",
         "/engagement?component=ARMY",
         "/whatif?extend=ITAR-126.7&to=CAN",
+        "/review?from=2024-01-01",
+        "/runs",
+        "/watches",
     ],
 )
 def test_pages_work_under_the_content_security_policy(page: Any, url: str) -> None:
@@ -368,3 +372,48 @@ def test_signed_in_admin_uploads_through_the_session_and_signs_out(
     page.goto("/upload")
     assert page.locator("input[name=key]").count() == 1  # signed out on the server
     context.close()
+
+
+def _ingest(server: str, tables: dict[str, Any]) -> None:
+    """Write through the API, as another user or a script would."""
+    import json
+
+    import httpx
+
+    files = {"file": ("change.json", json.dumps(tables).encode(), "application/json")}
+    assert httpx.post(f"{server}/api/v1/ingest", files=files, timeout=120).status_code == 200
+
+
+def test_watch_this_then_an_ingest_shows_on_what_changed(page: Any, server: str) -> None:
+    _ingest(server, {"technologies": [{"id": "UP-W1", "name": "Watched technology"}]})
+    page.goto("/technologies/UP-W1")
+    page.click("form.watch button.watch-this")
+    assert "/watches?added=" in page.url
+    assert "Added" in page.locator("section.watch-item", has_text="technology UP-W1").inner_text()
+    _ingest(server, {"technologies": [{"id": "UP-W1", "name": "Renamed technology"}]})
+    page.goto("/")
+    assert "1 of your 1 watch changed" in page.locator("#watched").inner_text()
+    page.goto("/watches")
+    item = page.locator("section.watch-item", has_text="technology UP-W1")
+    assert "name: Watched technology -> Renamed technology" in item.inner_text()
+    shot(page, "watches")
+    page.goto("/technologies/UP-W1")  # its history: added, then renamed, each linked to its run
+    rows = page.locator("section.history tbody tr")
+    assert [rows.nth(i).locator("td").nth(1).inner_text() for i in range(rows.count())] == [
+        "added",
+        "updated",
+    ]
+    page.goto("/watches")  # looked at: nothing new since
+    assert "No change since you last looked" in page.locator("section.watch-item").first.inner_text()
+
+
+def test_review_page_defaults_to_the_last_year_and_keeps_a_bad_window(page: Any) -> None:
+    page.goto("/review")
+    assert page.locator("#to").input_value() == dt.date.today().isoformat()
+    page.fill("#from", "2020-01-01")
+    page.click("#review-form button[type=submit]")
+    assert page.locator("#portfolio-changes").inner_text().startswith("Portfolio changes:")
+    shot(page, "review")
+    page.goto("/review?from=2030-01-01&to=2020-01-01")
+    assert "after" in page.locator("#review-error").inner_text()
+    assert page.locator("#from").input_value() == "2030-01-01"  # the input stays

@@ -271,3 +271,4 @@ def test_killed_ingest_leaves_the_graph_as_it_was(tmp_path: Path) -> None:
     proc.wait(timeout=30)
     after = json.loads(run_stkg("status", "--format", "json", data_dir=db).stdout)
     assert after["nodes"] == before["nodes"] and after["relationships"] == before["relationships"]
+    assert after["nodes"]["Change"] == before["nodes"]["Change"] > 0  # the killed run recorded no change
