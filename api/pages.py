@@ -225,7 +225,36 @@ async def analysis_page(request: Request, name: str, who: Principal = Depends(ne
     given = {p.name: request.query_params.get(p.name, "") for p in found.params}
     rows = await run_analysis(request, name, {k: v for k, v in given.items() if v})
     csv = request.url.replace(path=f"/api/v1/analyses/{name}").include_query_params(format="csv")
-    return page(request, "analysis.html", a=found, given=given, rows=rows, csv=str(csv))
+    columns = list(found.returns)
+    if name == "expiring":
+        rows, columns = await _with_consequences(request, rows), [*columns, "opens", "closes"]
+    from queries.timeline import EXPIRY_DATES
+
+    return page(
+        request,
+        "analysis.html",
+        a=found,
+        given=given,
+        rows=rows,
+        csv=str(csv),
+        columns=columns,
+        dates=EXPIRY_DATES,
+    )
+
+
+async def _with_consequences(request: Request, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Expiring rows with the findings each expiry would open and close (for the first end dates)."""
+    from queries.param import as_of as day
+    from queries.timeline import day_after, effects
+
+    g, ends = graph_of(request), [day(r["end"]) for r in rows]
+    after = await answer(request, ("day-after", tuple(sorted(set(ends)))), lambda: day_after(g, ends))
+    unknown = {"opens": ["not worked out"], "closes": ["not worked out"]}
+    out = []
+    for r, end in zip(rows, ends, strict=True):
+        found = effects(r["agreement"], after[end]) if end in after else unknown
+        out.append(r | {k: v or ["none"] for k, v in found.items()})
+    return out
 
 
 @router.get("/predraft", response_class=HTMLResponse)
@@ -416,11 +445,13 @@ async def runs_page(request: Request, who: Principal = Depends(need("read"))) ->
 @router.get("/runs/{run_id}", response_class=HTMLResponse)
 async def run_page(request: Request, run_id: str, who: Principal = Depends(need("read"))) -> Html:
     """What one ingest run changed, entity by entity, with the values before and after."""
+    from api.v1 import may_read_restrictions
     from ingest import history
 
     g = graph_of(request)
     rows = await answer(request, ("changes", run_id), lambda: history.of_run(g, run_id))
-    return page(request, "run.html", run_id=run_id, rows=rows)
+    shown = rows if may_read_restrictions(request) else history.public(rows)
+    return page(request, "run.html", run_id=run_id, rows=shown, hidden=len(rows) - len(shown))
 
 
 @router.get("/watches", response_class=HTMLResponse)
@@ -452,9 +483,8 @@ async def watch_this(
 
     given = {k: v for k, v in parse_qsl(params) if v}
     who.require(watch_permission(analysis, given))
-    found = await run_in_threadpool(
-        watch.add, graph_of(request), watches(request), who.key_id, name, analysis, given
-    )
+    g, store, restricted = graph_of(request), watches(request), not who.may("disclose")
+    found = await run_in_threadpool(watch.add, g, store, who.key_id, name, analysis, given, restricted)
     return RedirectResponse(f"/watches?added={found.id}#{found.id}", status_code=303)
 
 

@@ -210,19 +210,29 @@ async def detail_of(request: Request, kind: str, key: str, as_of: str | None) ->
 def analysis_computer(request: Request, name: str, given: dict[str, Any]) -> Callable[[], Any]:
     """How to run an analysis with caller values (unknown names are an error, as in the CLI)."""
     from queries.analysis import analysis
+    from queries.timeline import public
 
     g = graph_of(request)
+    if name == "portfolio-changes" and not may_read_restrictions(request):
+        return lambda: public(analysis(name).run(g, given))  # type: ignore[arg-type]
     return lambda: analysis(name).run(g, given)
 
 
-def analysis_key(name: str, given: dict[str, Any]) -> tuple[Any, ...]:
-    """The cache key of an analysis question."""
-    return ("analysis", name, tuple(sorted(given.items())))
+def may_read_restrictions(request: Request) -> bool:
+    """Whether the caller's role may see restrictions and exemptions (ids, dates, changes)."""
+    who = getattr(request.state, "principal", None)
+    return who is not None and who.may("disclose")
+
+
+def analysis_key(name: str, given: dict[str, Any], request: Request | None = None) -> tuple[Any, ...]:
+    """The cache key of an analysis question (and, where rows depend on it, of who may see what)."""
+    seen = request is not None and name == "portfolio-changes" and not may_read_restrictions(request)
+    return ("analysis", name, tuple(sorted(given.items())), "public" if seen else "all")
 
 
 async def run_analysis(request: Request, name: str, given: dict[str, Any]) -> Any:
     """An analysis answer, reused until the graph changes."""
-    return await answer(request, analysis_key(name, given), analysis_computer(request, name, given))
+    return await answer(request, analysis_key(name, given, request), analysis_computer(request, name, given))
 
 
 def _search_route(kind: str) -> None:
@@ -322,7 +332,7 @@ def _analysis_route(a: Analysis) -> None:
     async def run(request: Request, **params: Any) -> Any:
         shaping = set() if a.single else {"format", *paging.NAMES}
         given = {k: v for k, v in request.query_params.items() if k not in shaping}
-        key, compute = analysis_key(a.name, given), analysis_computer(request, a.name, given)
+        key, compute = analysis_key(a.name, given, request), analysis_computer(request, a.name, given)
         if a.single:
             return await json_answer(request, key, model, compute)
         shape = paging.parse(
@@ -417,7 +427,8 @@ async def run_changes(
     """What one ingest run changed: entities added, values with before and after, links added or removed."""
     from ingest import history
 
-    return await answer(request, ("changes", run_id), lambda: history.of_run(graph_of(request), run_id))
+    rows = await answer(request, ("changes", run_id), lambda: history.of_run(graph_of(request), run_id))
+    return rows if may_read_restrictions(request) else history.public(rows)
 
 
 @api.post("/ingest", response_model=models.IngestResult, tags=["ingest"])
@@ -506,8 +517,10 @@ async def add_watch(
     from queries.watch import add
 
     who.require(watch_permission(body.analysis, body.params))
+    restricted = not who.may("disclose")
+    g, store = graph_of(request), watches(request)
     found = await run_in_threadpool(
-        add, graph_of(request), watches(request), who.key_id, body.name, body.analysis, body.params
+        add, g, store, who.key_id, body.name, body.analysis, body.params, restricted
     )
     return watch_info(found)
 

@@ -25,6 +25,7 @@ class Portfolio:
     """The tables of one input, indexed for the analyses."""
 
     def __init__(self, plan: Plan) -> None:
+        self.plan = plan
         self.techs = {t["id"]: t for t in plan.records.get("technologies", [])}
         self.agreements = {a["id"]: a for a in plan.records.get("agreements", [])}
         self.forums = {f["id"]: f for f in plan.records.get("forums", [])}
@@ -251,6 +252,45 @@ def expiring(p: Portfolio, day: dt.date, within: int = 180) -> list[Rec]:
             }
         )
     return sorted(rows, key=lambda r: (r["end"], r["agreement"]))
+
+
+def portfolio_changes(p: Portfolio, extra: Plan, start: dt.date, end: dt.date) -> list[Rec]:
+    """What is active at one date and not the other: agreements, memberships, restrictions, exemptions
+    (of the portfolio and of `extra`, the reference data loaded beside it)."""
+    words = {"agreement": ("started", "ended"), "membership": ("joined", "left")}
+    words |= {"restriction": ("in_force", "lapsed"), "exemption": ("in_force", "lapsed")}
+    dated: list[tuple[str, str, Rec, str, str]] = [
+        ("agreement", a["id"], a, "start", "end") for a in p.agreements.values()
+    ]
+    for plan in (p.plan, extra):
+        for m in plan.records.get("memberships", []):
+            key = f"{m['forum']}/{m['nation']}/{m.get('role') or 'member'}"
+            dated.append(("membership", key, m, "since", "until"))
+        for kind in ("restriction", "exemption"):
+            dated += [(kind, r["id"], r, "effective", "until") for r in plan.records.get(f"{kind}s", [])]
+    rows = []
+    for kind, key, rec, lo, hi in dated:
+        was, now = _active(rec, start, lo, hi), _active(rec, end, lo, hi)
+        if was != now:
+            rows.append({"kind": kind, "key": key, "change": words[kind][0 if now else 1]})
+    return sorted(rows, key=lambda r: (r["kind"], r["key"]))
+
+
+def findings_delta(p: Portfolio, start: dt.date, end: dt.date) -> list[Rec]:
+    """Gaps, duplicate pairs and consortia found at one date and not the other."""
+    keys = {
+        "coverage-gaps": lambda day: {r["technology"] for r in coverage_gaps(p, day)},
+        "duplicates": lambda day: {f"{r['agreement_a']}|{r['agreement_b']}" for r in duplicates(p, day)},
+        "exclusionary-consortia": lambda day: {
+            f"{r['agreement']}|{r['forum']}" for r in exclusionary(p, day)
+        },
+    }
+    rows = []
+    for name, found in keys.items():
+        before, after = found(start), found(end)
+        rows += [{"analysis": name, "key": k, "change": "appeared"} for k in after - before]
+        rows += [{"analysis": name, "key": k, "change": "disappeared"} for k in before - after]
+    return sorted(rows, key=lambda r: (r["analysis"], r["key"]))
 
 
 ANALYSES = {

@@ -29,6 +29,8 @@ Row = dict[str, Any]
 Props = dict[str, Any]
 #: Stored properties that say where a value came from, not what it is.
 NOT_VALUES = frozenset({"run_id", "fingerprint"})
+#: Tables whose changes only those who may read restrictions see.
+RESTRICTED_TABLES = frozenset({"restrictions", "exemptions"})
 #: The columns of `stkg changes`, in order.
 COLUMNS = ("run", "table", "key", "change", "field", "item", "before", "after")
 
@@ -184,6 +186,11 @@ def of_run(graph: Graph, run_id: str) -> list[Row]:
     if run_id not in known:
         raise NotFoundError(f"no ingest run {run_id!r}", difflib.get_close_matches(run_id, known))
     return rows(graph, run_id)
+
+
+def public(rows: list[Row]) -> list[Row]:
+    """Change rows without restrictions and exemptions, for callers who may not read them."""
+    return [r for r in rows if r["table"] not in RESTRICTED_TABLES]
 
 
 def of_entity(graph: Graph, table: str, key: str) -> list[Row]:

@@ -25,6 +25,15 @@ KINDS = {
 }
 
 
+#: Kinds of portfolio-changes rows only those who may read restrictions see (their ids and dates).
+RESTRICTED_KINDS = frozenset({"restriction", "exemption"})
+
+
+def public(rows: list[Row]) -> list[Row]:
+    """portfolio-changes rows without restrictions and exemptions, for callers who may not read them."""
+    return [r for r in rows if r["kind"] not in RESTRICTED_KINDS]
+
+
 def window(start: dt.date, end: dt.date) -> None:
     """Refuse a window that runs backwards (the answer would silently swap every change)."""
     if start > end:
@@ -112,3 +121,37 @@ def findings_delta(graph: Graph, start: dt.date, end: dt.date) -> list[Row]:
         rows += [{"analysis": name, "key": k, "change": "disappeared"} for k in before - after]
     rows.sort(key=lambda r: (r["analysis"], r["key"]))
     return rows
+
+
+#: Distinct end dates an expiring page works out the consequences of (each asks the findings twice).
+EXPIRY_DATES = 20
+#: How a finding reads beside an expiry.
+WORDS = {"coverage-gaps": "gap", "duplicates": "duplicate", "exclusionary-consortia": "consortium"}
+
+
+def day_after(graph: Graph, ends: list[dt.date]) -> dict[dt.date, list[Row]]:
+    """For the first EXPIRY_DATES end dates: findings-delta from the last day in force to the next.
+
+    Comparing the last day with the next isolates what ends that day; comparing today with the day
+    after would also charge each expiry with every earlier one's findings."""
+    return {
+        end: findings_delta(graph, end, end + dt.timedelta(days=1))
+        for end in sorted(set(ends))[:EXPIRY_DATES]
+    }
+
+
+def effects(agreement: str, delta: list[Row]) -> dict[str, list[str]]:
+    """What one expiry does the day after: the gaps that open (an end is the only thing that opens a
+    gap, though agreements ending the same day share them) and the duplicates and consortia of this
+    agreement that close. Duplicates and consortia appearing that day come from something starting."""
+    opens = [
+        f"gap {r['key']}" for r in delta if r["analysis"] == "coverage-gaps" and r["change"] == "appeared"
+    ]
+    closes = [
+        f"{WORDS[r['analysis']]} {r['key']}"
+        for r in delta
+        if r["change"] == "disappeared"
+        and r["analysis"] != "coverage-gaps"
+        and agreement in r["key"].split("|")
+    ]
+    return {"opens": opens, "closes": closes}

@@ -53,6 +53,7 @@ class Watch:
     checked: str = ""
     changes: list[dict[str, Any]] = field(default_factory=list)
     seen: str = ""
+    restricted: bool = False  # its owner may not see restrictions and exemptions: they are left out
 
     def pending(self) -> list[dict[str, Any]]:
         """The changes found since the owner last looked (on the web page)."""
@@ -106,9 +107,9 @@ class Store:
         os.replace(tmp, self.path)
 
 
-def answer_of(graph: Graph, name: str, params: dict[str, str]) -> Any:
+def answer_of(graph: Graph, name: str, params: dict[str, str], restricted: bool = False) -> Any:
     """A watch's comparable answer: sorted row texts, or the compared fields of a single answer."""
-    from queries import entity
+    from queries import entity, timeline
     from queries.analysis import analysis
 
     if name == ENTITY:
@@ -118,6 +119,8 @@ def answer_of(graph: Graph, name: str, params: dict[str, str]) -> Any:
     result = a.run(graph, dict(params))
     if isinstance(result, dict):
         return {k: plain(result.get(k)) for k in SINGLE_FIELDS.get(name, tuple(result))}
+    if restricted and name == "portfolio-changes":
+        result = timeline.public(result)
     return sorted(json.dumps(plain(r), sort_keys=True, default=str) for r in result)
 
 
@@ -137,18 +140,27 @@ def compare(before: Any, after: Any) -> dict[str, Any] | None:
     return {"fields": fields} if fields else None
 
 
-def add(graph: Graph, store: Store, owner: str, name: str, analysis: str, params: dict[str, str]) -> Watch:
+def add(
+    graph: Graph,
+    store: Store,
+    owner: str,
+    name: str,
+    analysis: str,
+    params: dict[str, str],
+    restricted: bool = False,
+) -> Watch:
     """Save a question with its answer now; the name must be new for this owner."""
     name = name.strip()
     if not name:
         raise ParameterError("a watch needs a name", field="name")
-    answer = answer_of(graph, analysis, params)  # unknown analyses and bad parameters are refused here
+    answer = answer_of(graph, analysis, params, restricted)  # unknown analyses, bad parameters: refused
     with store.editing() as watches:
         if any(w.owner == owner and w.name == name for w in watches):
             raise ParameterError(f"there is already a watch named {name!r}", field="name")
         number = max((int(w.id[1:]) for w in watches), default=0) + 1
         now = _now()
         found = Watch(f"w{number}", owner, name, analysis, dict(params), now, answer, now, seen=now)
+        found.restricted = restricted
         watches.append(found)
     return found
 
@@ -212,7 +224,7 @@ def _recheck(graph: Graph, w: Watch) -> dict[str, Any] | None:
     """One watch asked again: its change (stored on it) or None."""
     now = _now()
     try:
-        answer = answer_of(graph, w.analysis, w.params)
+        answer = answer_of(graph, w.analysis, w.params, w.restricted)
         change = compare(w.answer, answer)
     except StkgError as exc:
         answer, change = w.answer, {"error": str(exc)}

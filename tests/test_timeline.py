@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 
+from api.app import create_app
 from graph.connection import Graph
 from graph.errors import ParameterError
+from graph.settings import Settings
 from queries.analysis import analysis
+from queries.timeline import day_after, effects
 from tests.fixtures import load
 
 FROM, TO = "2022-01-01", "2024-01-01"
@@ -125,3 +131,31 @@ def test_from_defaults_to_a_year_ago() -> None:
     found = analysis("portfolio-changes").bind({})
     today = dt.date.today()
     assert found["to"] == today and found["from"].year == today.year - 1
+
+
+def test_an_expiry_opens_gaps_and_closes_its_own_duplicates_only(graph: Graph) -> None:
+    _load(graph)
+    end = dt.date(2022, 12, 31)  # B's last day; C starts the next day
+    after = day_after(graph, [end])[end]
+    assert effects("B", after) == {"opens": ["gap T3"], "closes": ["duplicate B|E"]}
+    assert effects("A", after) == {
+        "opens": ["gap T3"],
+        "closes": [],
+    }  # C|E appeared from C's start: not charged
+
+
+def test_the_expiring_page_shows_what_each_expiry_opens_and_closes(graph: Graph, tmp_path: Path) -> None:
+    _load(graph)
+    settings = Settings.from_env().with_(data_dir=tmp_path, api_keys=None, api_keys_file=None, audit_log=None)
+    with TestClient(create_app(settings, graph), base_url="http://127.0.0.1:8000") as client:
+        html = client.get("/analyses/expiring?as_of=2022-06-01&within_days=365").text
+    rows = {
+        cells[0]: cells[-2:]
+        for cells in (
+            [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td>(.*?)</td>", tr, re.S)]
+            for tr in re.findall(r"<tr>(.*?)</tr>", html, re.S)
+        )
+        if cells
+    }
+    assert rows["D"] == ["none", "duplicate A|D"]
+    assert rows["B"] == ["gap T3", "duplicate B|E"]

@@ -178,3 +178,31 @@ def test_api_watches_are_rechecked_after_an_ingest(client: TestClient, graph: Gr
     assert client.post("/api/v1/watches/check", headers=VIEWER).json() == []
     assert client.delete("/api/v1/watches/gaps", headers=VIEWER).status_code == 204
     assert client.get("/api/v1/watches", headers=VIEWER).json() == []
+
+
+def test_viewers_see_no_restriction_in_changes_nor_in_portfolio_changes(
+    client: TestClient, graph: Graph
+) -> None:
+    load(graph, **_portfolio())
+    load(graph, **_change())
+    url = "/api/v1/analyses/portfolio-changes?from=1999-01-01&to=2021-01-01"
+    as_admin = client.get(url, headers=ADMIN).json()
+    assert {"kind": "restriction", "key": "R1", "change": "in_force"} in as_admin
+    assert [r for r in client.get(url, headers=VIEWER).json() if r["kind"] == "restriction"] == []
+    run = client.get("/api/v1/runs", headers=ADMIN).json()[0]["id"]
+    tables = {r["table"] for r in client.get(f"/api/v1/runs/{run}/changes", headers=ADMIN).json()}
+    assert tables == {"agreements", "restrictions"}
+    assert {r["table"] for r in client.get(f"/api/v1/runs/{run}/changes", headers=VIEWER).json()} == {
+        "agreements"
+    }
+    page = client.get(f"/runs/{run}", headers=VIEWER).text
+    assert "R1" not in page and "1 change(s) to restrictions and exemptions are not shown" in page
+    made = {
+        "name": "pc",
+        "analysis": "portfolio-changes",
+        "params": {"from": "1999-01-01", "to": "2021-01-01"},
+    }
+    assert client.post("/api/v1/watches", json=made, headers=VIEWER).status_code == 201
+    assert not any(
+        "R1" in row for w in watch.Store(client.app.state.settings.watches_path).all() for row in w.answer
+    )
