@@ -24,6 +24,7 @@ from typing import Any
 from graph.connection import Graph
 from graph.errors import NotFoundError, ParameterError, StkgError
 from graph.values import plain
+from ingest.export import own_source
 
 #: The owner of watches made without an API key (a desktop user's one list).
 LOCAL = "local"
@@ -114,6 +115,8 @@ def answer_of(graph: Graph, name: str, params: dict[str, str], restricted: bool 
 
     if name == ENTITY:
         found = entity.detail(graph, params.get("kind", ""), params.get("key", ""), params.get("as_of"))
+        if "source" in found:  # where its row sat in the file is not a change of the entity
+            found["source"] = own_source(found["source"]) or None
         return {k: plain(v) for k, v in found.items() if k not in ENTITY_SKIP}
     a = analysis(name)
     result = a.run(graph, dict(params))
@@ -249,20 +252,75 @@ def seen(store: Store, owner: str) -> None:
 
 
 def summary(change: dict[str, Any]) -> list[str]:
-    """A change in lines a person reads: rows with + and -, fields with before -> after."""
+    """A change in lines a person reads: a row that changed as `~` with what differs, rows that only
+    appeared or disappeared with + and -, fields with before -> after."""
     if "error" in change:
         return [f"  ! no longer answerable: {change['error']}"]
-    lines = [f"  + {_row(r)}" for r in change.get("appeared", [])]
-    lines += [f"  - {_row(r)}" for r in change.get("disappeared", [])]
+    new = [json.loads(r) for r in change.get("appeared", [])]
+    old = [json.loads(r) for r in change.get("disappeared", [])]
+    lines = []
+    for before, after in _pairs(old, new):
+        lines.append(f"  ~ {_differences(before, after)}")
+    lines += [f"  + {_short(_flat(r))}" for r in new]
+    lines += [f"  - {_short(_flat(r))}" for r in old]
     lines += [
         f"  {f['field']}: {_short(f['before'])} -> {_short(f['after'])}" for f in change.get("fields", [])
     ]
     return lines
 
 
-def _row(text: str) -> str:
-    """A stored row as `field=value, ...`."""
-    return _short(", ".join(f"{k}={v}" for k, v in json.loads(text).items()))
+def _atoms(row: dict[str, Any]) -> set[tuple[str, str]]:
+    """A row's values as (field, value) pairs, one per list item, for likeness."""
+    out = set()
+    for k, v in row.items():
+        for item in v if isinstance(v, list) else [v]:
+            out.add((k, json.dumps(item, sort_keys=True, default=str)))
+    return out
+
+
+def _pairs(
+    old: list[dict[str, Any]], new: list[dict[str, Any]]
+) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    """Disappeared and appeared rows that are one row changed (at least half alike), taken out of both
+    lists: a cluster that lost one of twelve agreements reads as that, not as two rows of twelve."""
+    scored = []
+    for i, a in enumerate(old):
+        for j, b in enumerate(new):
+            x, y = _atoms(a), _atoms(b)
+            scored.append((len(x & y) / max(len(x | y), 1), i, j))
+    used_old, used_new, pairs = set(), set(), []
+    for score, i, j in sorted(scored, reverse=True):
+        if score >= 0.5 and i not in used_old and j not in used_new:
+            used_old.add(i)
+            used_new.add(j)
+            pairs.append((old[i], new[j]))
+    old[:] = [r for i, r in enumerate(old) if i not in used_old]
+    new[:] = [r for j, r in enumerate(new) if j not in used_new]
+    return pairs
+
+
+def _differences(before: dict[str, Any], after: dict[str, Any]) -> str:
+    """What differs in one row: list items added and removed, other values before -> after."""
+    parts = []
+    for k in after:
+        a, b = before.get(k), after[k]
+        if a == b:
+            continue
+        if isinstance(a, list) and isinstance(b, list):
+            gained = [x for x in b if x not in a]
+            lost = [x for x in a if x not in b]
+            text = " ".join([*(f"+{x}" for x in gained), *(f"-{x}" for x in lost)])
+            parts.append(f"{k} {text}")
+        else:
+            parts.append(f"{k} {_short(a, 60)} -> {_short(b, 60)}")
+    same = next(((k, v) for k, v in after.items() if not isinstance(v, list) and before.get(k) == v), None)
+    head = f"{same[0]}={_short(same[1], 60)}: " if same else ""
+    return _short(head + "; ".join(parts), 400)
+
+
+def _flat(row: dict[str, Any]) -> str:
+    """A row as `field=value, ...`."""
+    return ", ".join(f"{k}={v}" for k, v in row.items())
 
 
 def _short(value: Any, width: int = 200) -> str:

@@ -206,3 +206,17 @@ def test_viewers_see_no_restriction_in_changes_nor_in_portfolio_changes(
     assert not any(
         "R1" in row for w in watch.Store(client.app.state.settings.watches_path).all() for row in w.answer
     )
+
+
+def test_a_row_that_changed_reads_as_one_change_not_two_rows() -> None:
+    before = {"cluster": 1, "agreements": ["A1", "A2", "A3"], "size": 3, "parties": ["AUS", "GBR"]}
+    after = {"cluster": 1, "agreements": ["A1", "A2"], "size": 2, "parties": ["AUS", "GBR"]}
+    other = {"cluster": 2, "agreements": ["B1", "B2"], "size": 2, "parties": ["JPN", "USA"]}
+    rows = {
+        "appeared": [json.dumps(after, sort_keys=True), json.dumps(other, sort_keys=True)],
+        "disappeared": [json.dumps(before, sort_keys=True)],
+    }
+    assert watch.summary(rows) == [
+        "  ~ cluster=1: agreements -A3; size 3 -> 2",
+        "  + agreements=['B1', 'B2'], cluster=2, parties=['JPN', 'USA'], size=2",
+    ]
