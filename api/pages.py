@@ -421,9 +421,9 @@ async def review_page(
     who: Principal = Depends(need("read")),
 ) -> Html:
     """The planning-cycle review: what started and ended between two dates, then the findings that changed."""
-    from queries.param import _date
+    from queries.param import date_of
 
-    given = {"from": start or _date("a year ago").isoformat(), "to": end or _date("today").isoformat()}
+    given = {"from": start or date_of("a year ago").isoformat(), "to": end or date_of("today").isoformat()}
     try:
         changes = await run_analysis(request, "portfolio-changes", given)
         delta = await run_analysis(request, "findings-delta", given)

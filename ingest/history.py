@@ -193,13 +193,18 @@ def public(rows: list[Row]) -> list[Row]:
     return [r for r in rows if r["table"] not in RESTRICTED_TABLES]
 
 
+#: Planning tables whose rows belong to an entity of another table (a nation's strengths and factors).
+BELONGS_TO = {"nations": ("strengths", "nation_factors")}
+
+
 def of_entity(graph: Graph, table: str, key: str) -> list[Row]:
-    """Every recorded change of one entity, oldest run first: enough to show it as it was before each."""
+    """Every recorded change of one entity (and of its planning rows), oldest run first: enough to show
+    it as it was before each."""
     found = graph.read(
-        f"MATCH (c:{schema.CHANGE.label} {{key: $key}}) WHERE c.table = $table "
+        f"MATCH (c:{schema.CHANGE.label} {{key: $key}}) WHERE c.table IN $tables "
         "RETURN c.run_id AS run, c.table AS table, c.key AS key, c.change AS change, "
         "c.properties AS properties, c.relationships AS relationships",
-        {"key": key, "table": table},
+        {"key": key, "tables": [table, *BELONGS_TO.get(table, ())]},
     )
     out = [row for r in found for row in _flat(r)]
     out.sort(key=lambda r: (r["run"], r["field"] or "", r["item"] or ""))

@@ -39,6 +39,13 @@ def duplicates(graph: Graph, as_of: dt.date) -> list[Row]:
         return [_row(facts[i], facts[j], leads) for i, j in sorted(_pairs(facts))]
 
 
+def pair_keys(graph: Graph, as_of: dt.date) -> set[str]:
+    """The duplicate pairs as `A|B` without building their rows (findings-delta compares only these)."""
+    with collector.paused():
+        facts = _facts(graph, as_of)
+        return {f"{facts[i].id}|{facts[j].id}" for i, j in _pairs(facts)}
+
+
 def clusters(graph: Graph, as_of: dt.date, same_type_only: bool = False) -> list[Row]:
     """Rows of `duplicate-clusters` (DESIGN.md): connected components of the pairs, joined with a
     union-find as the pairs are found, so memory grows with the portfolio, not with the pairs."""

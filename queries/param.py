@@ -26,6 +26,11 @@ def _date(text: Any) -> dt.date:
         raise ParameterError(f"{text!r} is not a date (YYYY-MM-DD)") from exc
 
 
+def date_of(text: Any) -> dt.date:
+    """A date parameter's value: ISO, 'today' or 'a year ago'."""
+    return _date(text)
+
+
 def as_of(value: Any) -> dt.date:
     """An `as_of` value from a caller: empty means today; errors name the field."""
     try:

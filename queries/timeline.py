@@ -91,9 +91,9 @@ def _gap_keys(graph: Graph, day: dt.date) -> set[str]:
 
 def _duplicate_keys(graph: Graph, day: dt.date) -> set[str]:
     """Duplicate pairs as of a day, as A|B."""
-    from queries.duplication import duplicates
+    from queries.duplication import pair_keys
 
-    return {f"{r['agreement_a']}|{r['agreement_b']}" for r in duplicates(graph, day)}
+    return pair_keys(graph, day)
 
 
 def _consortium_keys(graph: Graph, day: dt.date) -> set[str]:

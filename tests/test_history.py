@@ -135,6 +135,8 @@ def test_planning_rows_record_added_removed_and_changed_values(graph: Graph) -> 
         ("strengths", "GBR", "removed", "strengths", "T3", None, None),
         ("strengths", "GBR", "updated", "strengths.strength", "T1", 3, 2),
     ]
+    gbr = history.of_entity(graph, "nations", "GBR")  # a nation's page shows its strengths' changes too
+    assert {r["table"] for r in gbr} == {"nations", "strengths"}
 
 
 def test_history_of_one_entity_and_since_a_day(graph: Graph) -> None:
