@@ -52,8 +52,11 @@ INGEST_RUN = NodeType(
     "id",
     ("id", "path", "started", "finished", "checksums", "counts", "warnings", "tables", "compiled"),
 )
-#: What one ingest run changed in one entity (ingest/history.py); properties and relationships are JSON.
-CHANGE = NodeType("Change", "id", ("id", "run_id", "table", "key", "change", "properties", "relationships"))
+#: What one ingest run changed in one entity, or the keys of up to 1,000 it added (ingest/history.py);
+#: properties and relationships are JSON.
+CHANGE = NodeType(
+    "Change", "id", ("id", "run_id", "table", "key", "keys", "change", "properties", "relationships")
+)
 
 NODE_TYPES: tuple[NodeType, ...] = (
     NATION,

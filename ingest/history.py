@@ -133,24 +133,38 @@ def planning_changes(planned: list[PlanningChange]) -> list[Change]:
     return [c for c in out if not c.empty]
 
 
+#: Keys of added entities one Change node lists: a first load of 200k rows writes 200 records, not 200k.
+ADDED_PER_RECORD = 1000
+
+
 def write(tx: neo4j.Transaction, changes: list[Change], run_id: str, size: int) -> None:
-    """Create the run's Change nodes inside the ingest's transaction, in batches."""
+    """Create the run's Change nodes inside the ingest's transaction, in batches: one per changed entity,
+    and one per table and thousand keys for the entities added."""
     label = schema.CHANGE.label
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
-            "id": f"{run_id}/{n}",
-            "run_id": run_id,
             "table": c.table,
             "key": c.key,
             "change": c.change,
             "properties": _json(c.properties),
             "relationships": _json(c.relationships),
         }
-        for n, c in enumerate(changes, 1)
+        for c in changes
+        if c.change != "added"
     ]
+    added: dict[str, list[str]] = {}
+    for c in changes:
+        if c.change == "added":
+            added.setdefault(c.table, []).append(c.key)
+    for table, keys in added.items():
+        for start in range(0, len(keys), ADDED_PER_RECORD):
+            rows.append({"table": table, "keys": keys[start : start + ADDED_PER_RECORD], "change": "added"})
+    for n, row in enumerate(rows, 1):
+        row.update(id=f"{run_id}/{n}", run_id=run_id)
     create = (
         f"UNWIND $rows AS row CREATE (:{label} {{id: row.id, run_id: row.run_id, table: row.table, "
-        "key: row.key, change: row.change, properties: row.properties, relationships: row.relationships})"
+        "key: row.key, keys: row.keys, change: row.change, properties: row.properties, "
+        "relationships: row.relationships})"
     )
     for start in range(0, len(rows), size):
         tx.run(create, {"rows": rows[start : start + size]}).consume()
@@ -170,7 +184,7 @@ def rows(graph: Graph, run_id: str | None = None, since: dt.date | None = None) 
         where, params = "WHERE c.run_id >= $floor", {"floor": f"run-{since:%Y%m%d}"}
     found = graph.read(
         f"MATCH (c:{schema.CHANGE.label}) {where} RETURN c.run_id AS run, c.table AS table, c.key AS key, "
-        "c.change AS change, c.properties AS properties, c.relationships AS relationships",
+        "c.keys AS keys, c.change AS change, c.properties AS properties, c.relationships AS relationships",
         params,
     )
     out = [row for r in found for row in _flat(r)]
@@ -201,8 +215,9 @@ def of_entity(graph: Graph, table: str, key: str) -> list[Row]:
     """Every recorded change of one entity (and of its planning rows), oldest run first: enough to show
     it as it was before each."""
     found = graph.read(
-        f"MATCH (c:{schema.CHANGE.label} {{key: $key}}) WHERE c.table IN $tables "
-        "RETURN c.run_id AS run, c.table AS table, c.key AS key, c.change AS change, "
+        f"MATCH (c:{schema.CHANGE.label}) WHERE c.table IN $tables "
+        "AND (c.key = $key OR $key IN coalesce(c.keys, [])) "
+        "RETURN c.run_id AS run, c.table AS table, $key AS key, null AS keys, c.change AS change, "
         "c.properties AS properties, c.relationships AS relationships",
         {"key": key, "tables": [table, *BELONGS_TO.get(table, ())]},
     )
@@ -212,11 +227,12 @@ def of_entity(graph: Graph, table: str, key: str) -> list[Row]:
 
 
 def _flat(stored: Row) -> list[Row]:
-    """One stored Change as rows: the entity itself when added, one row per property, one per link."""
+    """One stored Change as rows: each entity added, or one row per property and one per link."""
     head = {"run": stored["run"], "table": stored["table"], "key": stored["key"]}
-    out: list[Row] = []
+    added = {"change": "added", "field": None, "item": None, "before": None, "after": None}
     if stored["change"] == "added":
-        out.append(head | {"change": "added", "field": None, "item": None, "before": None, "after": None})
+        return [head | {"key": k} | added for k in stored["keys"] or [stored["key"]]]
+    out: list[Row] = []
     for name, (old, new) in json.loads(stored["properties"] or "{}").items():
         out.append(head | {"change": "updated", "field": name, "item": None, "before": old, "after": new})
     for column, item, change, name, old, new in json.loads(stored["relationships"] or "[]"):
