@@ -19,6 +19,8 @@ def test_every_analysis_matches_the_plain_python_baseline_on_a_synthetic_portfol
         "partners",
         "exclusionary-consortia",
         "expiring",
+        "portfolio-changes",
+        "findings-delta",
     }
     assert {n: a["rows_match_baseline"] for n, a in compared.items()} == dict.fromkeys(compared, True)
     assert sum(a["rows"] for a in compared.values()) > 100  # a comparison of empty answers proves nothing
