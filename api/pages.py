@@ -445,12 +445,12 @@ async def runs_page(request: Request, who: Principal = Depends(need("read"))) ->
 @router.get("/runs/{run_id}", response_class=HTMLResponse)
 async def run_page(request: Request, run_id: str, who: Principal = Depends(need("read"))) -> Html:
     """What one ingest run changed, entity by entity, with the values before and after."""
-    from api.v1 import may_read_restrictions
+    from api.v1 import visible_changes
     from ingest import history
 
     g = graph_of(request)
     rows = await answer(request, ("changes", run_id), lambda: history.of_run(g, run_id))
-    shown = rows if may_read_restrictions(request) else history.public(rows)
+    shown = visible_changes(request, rows)
     return page(request, "run.html", run_id=run_id, rows=shown, hidden=len(rows) - len(shown))
 
 

@@ -213,21 +213,33 @@ def analysis_computer(request: Request, name: str, given: dict[str, Any]) -> Cal
     from queries.timeline import public
 
     g = graph_of(request)
-    if name == "portfolio-changes" and not may_read_restrictions(request):
+    if _public_only(request, name):
         return lambda: public(analysis(name).run(g, given))  # type: ignore[arg-type]
     return lambda: analysis(name).run(g, given)
 
 
-def may_read_restrictions(request: Request) -> bool:
+def may_read_restrictions(request: Request | None) -> bool:
     """Whether the caller's role may see restrictions and exemptions (ids, dates, changes)."""
-    who = getattr(request.state, "principal", None)
+    who = getattr(request.state, "principal", None) if request is not None else None
     return who is not None and who.may("disclose")
+
+
+def _public_only(request: Request | None, name: str) -> bool:
+    """Whether this caller gets the analysis without its restriction and exemption rows."""
+    return name == "portfolio-changes" and not may_read_restrictions(request)
+
+
+def visible_changes(request: Request, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A run's change rows as this caller may see them (the API route and the run page)."""
+    from ingest import history
+
+    return rows if may_read_restrictions(request) else history.public(rows)
 
 
 def analysis_key(name: str, given: dict[str, Any], request: Request | None = None) -> tuple[Any, ...]:
     """The cache key of an analysis question (and, where rows depend on it, of who may see what)."""
-    seen = request is not None and name == "portfolio-changes" and not may_read_restrictions(request)
-    return ("analysis", name, tuple(sorted(given.items())), "public" if seen else "all")
+    public = request is not None and _public_only(request, name)
+    return ("analysis", name, tuple(sorted(given.items())), "public" if public else "all")
 
 
 async def run_analysis(request: Request, name: str, given: dict[str, Any]) -> Any:
@@ -428,7 +440,7 @@ async def run_changes(
     from ingest import history
 
     rows = await answer(request, ("changes", run_id), lambda: history.of_run(graph_of(request), run_id))
-    return rows if may_read_restrictions(request) else history.public(rows)
+    return visible_changes(request, rows)
 
 
 @api.post("/ingest", response_model=models.IngestResult, tags=["ingest"])
