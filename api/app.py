@@ -11,7 +11,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -69,13 +69,20 @@ def create_app(settings: Settings | None = None, graph: Graph | None = None) -> 
     app.add_middleware(BodyLimit, settings=settings)
     app.add_middleware(Guard, settings=settings)
     app.add_middleware(audit.Audit, log=audit.logger(settings.audit_path))
-    from api import pages, v1
+    from api import lists, pages, v1
 
     app.include_router(v1.router)
     app.include_router(pages.router)
+    app.include_router(lists.router)
     _docs(app)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    app.add_api_route("/favicon.ico", _favicon, include_in_schema=False)
     return app
+
+
+def _favicon() -> FileResponse:
+    """The icon browsers ask for on every page without a link to one (JSON answers, /docs)."""
+    return FileResponse(HERE / "static" / "favicon.svg", media_type="image/svg+xml")
 
 
 def _docs(app: FastAPI) -> None:

@@ -40,6 +40,34 @@ class Page(Model, Generic[T]):
     items: list[T]
 
 
+class SearchHit(Model):
+    """One entity found by the site search, with the field and text that matched."""
+
+    kind: str
+    key: str
+    label: str
+    match: Literal["id", "name", "phrase", "words"] = Field(
+        description="id: the exact key; name: the exact name or alias; phrase: the whole text in a field; "
+        "words: every word somewhere"
+    )
+    field: str
+    text: str
+
+
+class SearchGroup(Model):
+    """One kind's best hits, and how many matched in all."""
+
+    total: int
+    items: list[SearchHit]
+
+
+class SearchAnswer(Model):
+    """The site search: hits grouped by kind (only the kinds the caller may see), best first."""
+
+    q: str
+    groups: dict[str, SearchGroup]
+
+
 class NationSummary(Model):
     code: str
     name: str | None

@@ -15,10 +15,12 @@ from api import picture
 from api.access import COOKIE, check_csrf, need, principal
 from api.guard import inline_policy
 from api.keys import PERMISSION_FOR, Principal, digest
+from api.lists import highlight
 from api.v1 import answer, detail_of, graph_of, run_analysis, served, uploaded
 from graph.errors import (
     AuthError,
     NotFoundError,
+    ParameterError,
     StalePreviewError,
     StkgError,
     TooLargeError,
@@ -30,6 +32,7 @@ from queries.analysis import analysis
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=str(picture.TEMPLATES))
+templates.env.filters["highlight"] = highlight
 
 #: Result columns whose values are entity keys, and the page kind they link to.
 LINKS = {
@@ -64,6 +67,7 @@ def page(request: Request, name: str, status: int = 200, **context: Any) -> Resp
     session = getattr(request.state, "session", None)
     base = {"who": who, "keyed": keyed, "links": LINKS, "as_of": request.query_params.get("as_of", "")}
     base["csrf"] = session.csrf if session else ""
+    base["names"] = getattr(request.state, "names", {})
     return templates.TemplateResponse(request, name, {**base, **context}, status_code=status)
 
 
@@ -79,21 +83,38 @@ def _with_policy(html: str) -> tuple[str, str]:
     return html, inline_policy(html, frame_ancestors="'self'")
 
 
-def _searcher(g: Any, kind: str, text: str) -> Any:
-    """A deferred search, for the answer cache."""
-    return lambda: entity.search(g, kind, text, 0, 25)
+async def with_names(request: Request) -> None:
+    """Let this request's tables show each id's name or title beside it (read once per graph version)."""
+    from queries.browse import names
+
+    g = graph_of(request)
+    request.state.names = await answer(request, ("names",), lambda: names(g))
 
 
 def error_page(request: Request, exc: StkgError) -> Response:
     """Errors as pages: a sign-in form for 401, otherwise the message and suggestions."""
     if isinstance(exc, AuthError):
-        return page(request, "login.html", 401, message=str(exc), next=request.url.path)
+        asked_for = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return page(request, "login.html", 401, message=str(exc), next=asked_for)
     return page(request, "error.html", exc.http_status, error=exc)
+
+
+#: Errors a form shows beside its fields, keeping what was typed (anything else is an error page).
+FORM_ERRORS = (ParameterError, NotFoundError)
+
+
+async def asked(request: Request, name: str, params: dict[str, Any]) -> tuple[Any, StkgError | None]:
+    """An analysis answer for a form, or the form's error (a bad or unknown value) to show beside it."""
+    try:
+        return await run_analysis(request, name, params), None
+    except FORM_ERRORS as exc:
+        return None, exc
 
 
 @router.get("/", response_class=HTMLResponse)
 async def home(request: Request, who: Principal = Depends(need("read"))) -> Html:
     """Counts and the three headline findings."""
+    await with_names(request)
     g, as_of = graph_of(request), request.query_params.get("as_of")
     findings = []
     for name, columns in HEADLINES.items():
@@ -131,25 +152,10 @@ def _compiled(g: Any) -> str | None:
     return found.isoformat() if found else None
 
 
-@router.get("/search", response_class=HTMLResponse)
-async def search(
-    request: Request,
-    q: Annotated[str, Query(max_length=200)] = "",
-    who: Principal = Depends(need("read")),
-) -> Html:
-    """Search nations, forums, agreements and technologies at once."""
-    g = graph_of(request)
-    kinds = ("nations", "forums", "agreements", "technologies")
-    text = q.strip()
-    results = {}
-    for k in kinds if text else ():
-        results[k] = await answer(request, ("search", k, text, 0, 25), _searcher(g, k, text))
-    return page(request, "search.html", q=q, results=results)
-
-
 @router.get("/nations/{code}", response_class=HTMLResponse)
 async def nation_page(request: Request, code: str, who: Principal = Depends(need("read"))) -> Html:
     """Memberships, agreements, partners, gaps and the partner-network picture."""
+    await with_names(request)
     found = await detail_of(request, "nations", code, request.query_params.get("as_of"))
     return page(request, "nation.html", n=found, **await _entity_extras(request, "nations", found["code"]))
 
@@ -167,6 +173,7 @@ async def _entity_extras(request: Request, kind: str, key: str) -> dict[str, Any
 @router.get("/nations/{code}/with/{other}", response_class=HTMLResponse)
 async def pair_page(request: Request, code: str, other: str, who: Principal = Depends(need("read"))) -> Html:
     """Two nations together: their common active agreements, the technologies on them, their common forums."""
+    await with_names(request)
     as_of = request.query_params.get("as_of")
     a = await detail_of(request, "nations", code, as_of)
     b = await detail_of(request, "nations", other, as_of)
@@ -184,6 +191,7 @@ def _entity_page(kind: str) -> None:
     permission = PERMISSION_FOR.get(kind, "read")
 
     async def show(request: Request, key: str, who: Principal = Depends(need(permission))) -> Html:
+        await with_names(request)
         as_of = request.query_params.get("as_of")
         found = await detail_of(request, kind, key, as_of)
         shares = await _shares(request, found["id"], as_of) if kind == "agreements" else []
@@ -212,18 +220,39 @@ for _kind in ("forums", "agreements", "technologies", "restrictions", "exemption
 @router.get("/analyses", response_class=HTMLResponse)
 async def analyses_page(request: Request, who: Principal = Depends(need("read"))) -> Html:
     """Every analysis with its purpose."""
-    return page(request, "analyses.html", analyses=[a for a in served().values() if not a.single])
+    return page(request, "analyses.html", analyses=list(served().values()), forms=FORM_PAGES)
+
+
+#: Analyses answered on a form page of their own, where /analyses/NAME sends the browser.
+FORM_PAGES = {"predraft-check": "/predraft", "disclosure-trace": "/disclose", "disclosure-whatif": "/whatif"}
 
 
 @router.get("/analyses/{name}", response_class=HTMLResponse)
 async def analysis_page(request: Request, name: str, who: Principal = Depends(need("read"))) -> Html:
     """One analysis: a filter form from its declared parameters, the rows, and a CSV link."""
-    if name not in served() or analysis(name).single:
-        raise NotFoundError(f"no analysis page {name!r}", [a for a in served() if name[:3] in a])
+    await with_names(request)
+    if name in FORM_PAGES:  # an analysis with its own form page
+        query = f"?{request.url.query}" if request.url.query else ""
+        return RedirectResponse(FORM_PAGES[name] + query, status_code=307)
+    if name not in served():
+        import difflib
+
+        raise NotFoundError(f"no analysis page {name!r}", difflib.get_close_matches(name, list(served())))
     found = analysis(name)
     who.require(PERMISSION_FOR.get(name, "read"))
     given = {p.name: request.query_params.get(p.name, "") for p in found.params}
-    rows = await run_analysis(request, name, {k: v for k, v in given.items() if v})
+    rows, error = await asked(request, name, {k: v for k, v in given.items() if v})
+    if error is not None:
+        return page(
+            request,
+            "analysis.html",
+            error.http_status,
+            a=found,
+            given=given,
+            rows=[],
+            error=error,
+            columns=[],
+        )
     csv = request.url.replace(path=f"/api/v1/analyses/{name}").include_query_params(format="csv")
     columns = list(found.returns)
     if name == "expiring":
@@ -264,7 +293,8 @@ async def predraft_page(
     technologies: str = "",
     who: Principal = Depends(need("plan")),
 ) -> Html:
-    """The pre-draft check form and, when filled in, its answer."""
+    """The pre-draft check form and, when filled in, its answer (denials first)."""
+    await with_names(request)
     check = None
     if parties.strip() or technologies.strip():
         params = {
@@ -272,8 +302,29 @@ async def predraft_page(
             "technologies": technologies,
             "as_of": request.query_params.get("as_of"),
         }
-        check = await run_analysis(request, "predraft-check", params)
+        check, error = await asked(request, "predraft-check", params)
+        if error is not None:
+            return page(
+                request,
+                "predraft.html",
+                error.http_status,
+                parties=parties,
+                technologies=technologies,
+                error=error,
+            )
+        check = check | {"disclosure": sorted(check["disclosure"], key=_severity)}
     return page(request, "predraft.html", parties=parties, technologies=technologies, check=check)
+
+
+#: Verdicts from the most to the least blocking, so a planner reads denials first.
+SEVERITY = ("denied", "license_required", "review", "permitted")
+
+
+def _severity(row: dict[str, Any]) -> tuple[int, str, str]:
+    """Sort key: the most blocking verdict first, then nation and technology."""
+    verdict = row.get("verdict")
+    rank = SEVERITY.index(verdict) if verdict in SEVERITY else len(SEVERITY)
+    return rank, str(row.get("nation")), str(row.get("technology"))
 
 
 @router.get("/disclose", response_class=HTMLResponse)
@@ -287,7 +338,11 @@ async def disclose_page(
     trace = None
     if nation.strip() or technology.strip():
         params = {"nation": nation, "technology": technology, "as_of": request.query_params.get("as_of")}
-        trace = await run_analysis(request, "disclosure-trace", params)
+        trace, error = await asked(request, "disclosure-trace", params)
+        if error is not None:
+            return page(
+                request, "disclose.html", error.http_status, nation=nation, technology=technology, error=error
+            )
     return page(request, "disclose.html", nation=nation, technology=technology, trace=trace)
 
 
@@ -306,7 +361,11 @@ async def whatif_page(
     rows = None
     if extend.strip() or lift.strip():
         given = {k: v for k, v in form.items() if v.strip()} | {"as_of": request.query_params.get("as_of")}
-        rows = await run_analysis(request, "disclosure-whatif", given)
+        rows, error = await asked(request, "disclosure-whatif", given)
+        if error is not None:
+            return page(
+                request, "whatif.html", error.http_status, form=form, rows=None, groups={}, error=error
+            )
     groups: dict[str, list[dict[str, Any]]] = {}
     for row in rows or []:
         groups.setdefault(row["nation"], []).append(row)
@@ -334,6 +393,7 @@ async def engagement_page(
     request: Request, component: str = "", threshold: str = "20", who: Principal = Depends(need("read"))
 ) -> Html:
     """The engagement plan: heatmap, ranked priorities, shortfalls and surpluses."""
+    await with_names(request)
     as_of = request.query_params.get("as_of")
     chosen = {"component": component, "as_of": as_of}
     ranked = await run_analysis(request, "engagement-priorities", chosen)

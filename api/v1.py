@@ -586,4 +586,30 @@ def cypher(
     return {"rows": [plain(r) for r in rows]}
 
 
+def browsable(who: Principal) -> tuple[str, ...]:
+    """The entity kinds this caller may list and search (restrictions and exemptions need `disclose`)."""
+    from queries.browse import LISTINGS
+
+    return tuple(k for k in LISTINGS if who.may(PERMISSION_FOR.get(k, "read")))
+
+
+@api.get("/search", response_model=models.SearchAnswer, tags=["entities"])
+async def search_everything(
+    request: Request,
+    q: Annotated[str, Query(max_length=200, description="Words to find; case and accents are ignored")],
+    limit: Annotated[int, Query(ge=1, le=100, description="Hits per kind")] = 10,
+    who: Principal = Depends(need("read")),
+) -> Any:
+    """Search ids, names, aliases, titles, citations and sources of every kind the caller may see."""
+    from graph.errors import ParameterError
+    from queries import browse
+
+    text, g, kinds = q.strip(), graph_of(request), browsable(who)
+    if not text:
+        raise ParameterError("q: give at least one word to search for", field="q")
+    return await answer(
+        request, ("site-search", text, kinds, limit), lambda: browse.search(g, text, kinds, limit)
+    )
+
+
 router.include_router(api)

@@ -77,9 +77,10 @@ class NotFoundError(StkgError):
     http_status = 404
     code = "not_found"
 
-    def __init__(self, message: str, suggestions: list[str] | None = None) -> None:
+    def __init__(self, message: str, suggestions: list[str] | None = None, field: str | None = None) -> None:
         super().__init__(message)
         self.suggestions = suggestions or []
+        self.field = field  # the parameter that named it, when one did (forms show the error beside it)
 
 
 class ParameterError(StkgError):

@@ -28,7 +28,7 @@ def technology(known: list[dict[str, Any]], text: str, field: str = "technology"
         raise AmbiguousError(
             f"ambiguous technology {text!r}: it fits {listed}; give the id", list(fits), field
         )
-    raise NotFoundError(f"unknown technology {text!r}", _near(known, folded))
+    raise NotFoundError(f"unknown technology {text!r}", _near(known, folded), field)
 
 
 def _near(known: list[dict[str, Any]], folded: str) -> list[str]:
@@ -57,7 +57,7 @@ def keyed(graph: Graph, label: str, key: str, text: str, field: str) -> str:
         raise AmbiguousError(f"ambiguous {label.lower()} {text!r}: it fits {', '.join(fits)}", fits, field)
     close = difflib.get_close_matches(text.strip().upper(), [str(r["k"]).upper() for r in rows], n=3)
     upper = {str(r["k"]).upper(): r["k"] for r in rows}
-    raise NotFoundError(f"unknown {label.lower()} {text!r}", [upper[c] for c in close])
+    raise NotFoundError(f"unknown {label.lower()} {text!r}", [upper[c] for c in close], field)
 
 
 def nations_in(graph: Graph, codes: list[str], field: str) -> None:
@@ -67,7 +67,9 @@ def nations_in(graph: Graph, codes: list[str], field: str) -> None:
     if missing:
         every = [r["code"] for r in graph.read("MATCH (n:Nation) RETURN n.code AS code")]
         near = difflib.get_close_matches(missing[0], every, n=3)
-        raise NotFoundError(f"unknown nation {missing[0]!r} ({field}): no such nation in the graph", near)
+        raise NotFoundError(
+            f"unknown nation {missing[0]!r} ({field}): no such nation in the graph", near, field
+        )
 
 
 def resolve(graph: Graph, types: dict[str, str], params: dict[str, Any]) -> dict[str, Any]:

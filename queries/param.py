@@ -134,6 +134,8 @@ class Param:
             return CONVERTERS[self.type](raw)
         except AmbiguousError as exc:
             raise AmbiguousError(f"parameter {self.name}: {exc}", exc.suggestions, self.name) from exc
+        except NotFoundError as exc:
+            raise NotFoundError(str(exc), exc.suggestions, exc.field or self.name) from exc
         except ParameterError as exc:
             raise ParameterError(f"parameter {self.name}: {exc}", field=self.name) from exc
 

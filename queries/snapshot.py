@@ -29,7 +29,7 @@ class Snapshot:
         self.version = version
         self.made = time.monotonic()
         self._held: dict[str, Any] = {}
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # re-entrant: a memo may build on another memo
 
     def rows(self, graph: Graph, name: str) -> list[Row]:
         """An export's rows (shared: callers must not change them)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import os
 import re
@@ -417,3 +418,55 @@ def test_review_page_defaults_to_the_last_year_and_keeps_a_bad_window(page: Any)
     page.goto("/review?from=2030-01-01&to=2020-01-01")
     assert "after" in page.locator("#review-error").inner_text()
     assert page.locator("#from").input_value() == "2030-01-01"  # the input stays
+
+
+def _sample_quantum_agreements() -> set[str]:
+    """The sample's agreements that cover a technology named "quantum", read from its CSV files."""
+    sample = ROOT / "ingest" / "sample"
+    with (sample / "technologies.csv").open(encoding="utf-8") as f:
+        quantum = {r["id"] for r in csv.DictReader(f) if "quantum" in r["name"].lower()}
+    with (sample / "agreements.csv").open(encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    return {
+        r["id"]
+        for r in rows
+        if "quantum" in r["title"].lower() or quantum & {t.strip() for t in r["technologies"].split(";")}
+    }
+
+
+def test_search_finds_quantum_agreements_and_itar_restrictions(page: Any) -> None:
+    page.goto("/")
+    page.fill("nav input[name=q]", "quantum")
+    page.click("nav button[type=submit]")
+    heading = page.locator("#results-agreements h2").inner_text()
+    expected = _sample_quantum_agreements()
+    assert heading == f"Agreements ({len(expected)})" and len(expected) >= 30
+    assert page.locator("#results-agreements mark").count() >= 10
+    shot(page, "search-quantum")
+    page.click("#results-agreements .more a")
+    keys = page.eval_on_selector_all("#list-table tbody tr td:first-child a", "as => as.map(a => a.textContent)")
+    assert len(keys) == min(50, len(expected)) and set(keys) <= expected
+    page.goto("/search?q=ITAR")
+    restrictions = page.locator("#results-restrictions li").all_inner_texts()
+    assert restrictions and all("ITAR" in r for r in restrictions)
+
+
+def test_list_pages_sort_and_filter(page: Any) -> None:
+    page.goto("/agreements")
+    page.select_option("#f-type", "PA")
+    page.select_option("#f-active", "true")
+    page.click("#list-filters button[type=submit]")
+    types = page.eval_on_selector_all("#list-table tbody tr td:nth-child(3)", "ts => ts.map(t => t.textContent)")
+    assert types and set(types) == {"PA"}
+    page.click("#list-table th >> text=start")
+    page.click("#list-table th >> text=start")  # again: newest first
+    starts = page.eval_on_selector_all("#list-table tbody tr td:nth-child(5)", "ts => ts.map(t => t.textContent)")
+    assert starts == sorted(starts, reverse=True) and "sort=-start" in page.url and "type=PA" in page.url
+    shot(page, "agreements-list")
+    for kind in ("nations", "forums", "technologies", "restrictions", "exemptions"):
+        page.goto(f"/{kind}")
+        assert page.locator("#list-table tbody tr").count() >= 1, kind
+        shot(page, f"{kind}-list")
+    page.goto("/nations?sort=-agreements")
+    counts = page.eval_on_selector_all("#list-table tbody tr td:nth-child(5)", "ts => ts.map(t => +t.textContent)")
+    assert counts and counts == sorted(counts, reverse=True)

@@ -1,0 +1,202 @@
+"""Browsing pages over the real embedded engine: lists, search, forms that keep their input, sign-in."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from graph.connection import Graph
+from graph.settings import Settings
+from queries import browse
+from tests.test_api import AS_OF, BASE, KEYS, get, world
+
+
+@pytest.fixture(scope="module")
+def loaded(engine_graph: Graph) -> Graph:
+    world(engine_graph)
+    return engine_graph
+
+
+@pytest.fixture(scope="module")
+def local(loaded: Graph, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    tmp = tmp_path_factory.mktemp("web")
+    settings = Settings.from_env().with_(data_dir=tmp, api_keys=None, api_keys_file=None, audit_log=None)
+    with TestClient(create_app(settings, loaded), base_url=BASE) as client:
+        yield client
+
+
+@pytest.fixture(scope="module")
+def keyed(loaded: Graph, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    tmp = tmp_path_factory.mktemp("web-keyed")
+    settings = Settings.from_env().with_(data_dir=tmp, api_keys=KEYS, api_keys_file=None, audit_log=None)
+    with TestClient(create_app(settings, loaded), base_url=BASE) as client:
+        yield client
+
+
+def keys_in(html: str, kind: str) -> list[str]:
+    """The keys of a list page's rows, in order."""
+    table = html.split('id="list-table"', 1)[1].split("</table>", 1)[0]
+    return re.findall(rf'<td class="nowrap"><a href="/{kind}/([^"]+)">', table)
+
+
+# ---------------------------------------------------------------- lists
+def test_the_agreements_list_filters_sorts_and_pages(local: TestClient) -> None:
+    every = get(local, f"/agreements?as_of={AS_OF}")
+    assert keys_in(every, "agreements") == ["F1", "OLD", "P1", "P2"]
+    active = get(local, f"/agreements?as_of={AS_OF}&active=true")
+    assert keys_in(active, "agreements") == ["F1", "P1", "P2"]  # OLD ended in 2010: not listed
+    assert keys_in(get(local, "/agreements?as_of=2026-01-01&active=true"), "agreements") == ["F1", "P1"]
+    assert keys_in(get(local, "/agreements?type=FRAMEWORK"), "agreements") == ["F1"]
+    assert keys_in(get(local, "/agreements?component=navy"), "agreements") == ["P1"]
+    by_start = get(local, "/agreements?sort=-start")
+    assert keys_in(by_start, "agreements") == ["P2", "P1", "F1", "OLD"]
+    assert 'aria-sort="descending"' in by_start
+    first = get(local, "/agreements?limit=2")
+    assert keys_in(first, "agreements") == ["F1", "OLD"] and "Rows 1–2 of 4." in first
+    assert 'href="?limit=2&amp;offset=2" rel="next"' in first
+    second = get(local, "/agreements?limit=2&offset=2")
+    assert keys_in(second, "agreements") == ["P1", "P2"] and 'rel="next"' not in second
+    assert "No agreements match these filters" in get(local, "/agreements?type=LOI")
+
+
+def test_every_list_page_counts_its_rows(local: TestClient) -> None:
+    nations = get(local, f"/nations?as_of={AS_OF}&sort=-agreements")
+    assert keys_in(nations, "nations")[:2] == ["GBR", "USA"]  # 3 active agreements each, then by code
+    assert keys_in(get(local, f"/nations?as_of={AS_OF}&q=kingdom"), "nations") == ["GBR"]
+    assert keys_in(get(local, "/forums"), "forums") == ["ALL"]
+    assert keys_in(get(local, "/technologies?sort=-priority&limit=2"), "technologies") == ["AI", "ML"]
+    restrictions = get(local, "/restrictions?effect=deny")
+    assert keys_in(restrictions, "restrictions") == ["DENY-CHN"]
+    assert keys_in(get(local, "/exemptions"), "exemptions") == ["EX-GBR"]
+
+
+def test_list_counts_follow_the_date(loaded: Graph) -> None:
+    forum = browse.rows(loaded, "forums", browse_day("2015-01-01"))[0]
+    assert forum["members"] == 4  # CAN still a member
+    assert browse.rows(loaded, "forums", browse_day(AS_OF))[0]["members"] == 3
+    techs = {t["id"]: t["agreements"] for t in browse.rows(loaded, "technologies", browse_day(AS_OF))}
+    assert techs == {"AI": 1, "ML": 1, "NLP": 1, "QC": 0, "ARMS": 0}  # by name only: AI's children not added
+
+
+def browse_day(text: str) -> dt.date:
+    return dt.date.fromisoformat(text)
+
+
+def test_a_bad_list_parameter_is_a_422_naming_it(local: TestClient) -> None:
+    page = get(local, "/agreements?sort=colour", status=422)
+    assert "sort: &#39;colour&#39; is not a field" in page and "title" in page
+    assert "limit must be a whole number" in get(local, "/agreements?limit=many", status=422)
+
+
+def test_lists_of_restrictions_need_disclose(keyed: TestClient) -> None:
+    viewer = {"X-API-Key": "view-key"}
+    assert keyed.get("/restrictions", headers=viewer).status_code == 403
+    assert keyed.get("/agreements", headers=viewer).status_code == 200
+
+
+# ---------------------------------------------------------------- search
+def test_search_ranks_exact_id_then_name_then_words(loaded: Graph) -> None:
+    assert [h.key for h in browse.find(loaded, "agreements", "p1")] == ["P1"]
+    ml = browse.find(loaded, "technologies", "machine learning")
+    assert [(h.key, h.rank) for h in ml] == [("ML", 1)]
+    assert [(h.key, h.field) for h in browse.find(loaded, "agreements", "quantum")] == [("OLD", "title")]
+    # "language" is P1's title and NLP's name: P1 via its title, and the agreements covering NLP by name
+    assert [(h.key, h.field) for h in browse.find(loaded, "agreements", "language")] == [("P1", "title")]
+    assert [h.key for h in browse.find(loaded, "restrictions", "itar")] == ["DENY-CHN"]
+    assert [h.key for h in browse.find(loaded, "restrictions", "126.1")] == ["DENY-CHN"]
+    assert browse.find(loaded, "agreements", "US-UK nothing") == []  # every word must match
+
+
+def test_search_ignores_case_and_accents(loaded: Graph) -> None:
+    assert browse.fold("Türkiye") == browse.fold("TURKIYE") == "turkiye"
+    assert browse.spans("Türkiye (Turkey)", "turk") == [(0, 4), (9, 13)]
+    assert [h.key for h in browse.find(loaded, "nations", "Royaume Uni")] == []
+    assert [h.key for h in browse.find(loaded, "technologies", "Défense")] == ["ARMS"]
+
+
+def test_the_search_page_groups_and_highlights(local: TestClient) -> None:
+    found = get(local, "/search?q=quantum")
+    assert '<section class="results" id="results-agreements">' in found
+    assert "Expired <mark>quantum</mark>" in found.replace("Quantum", "quantum")
+    assert 'id="results-technologies"' in found and 'id="results-nations"' not in found
+    assert "<mark>ITAR</mark>_126_1" in get(local, "/search?q=itar")
+    assert "Nothing matches" in get(local, "/search?q=zzzz")
+    escaped = get(local, "/search?q=%3Cscript%3E")
+    assert "<script>" not in escaped.split("<main>", 1)[1]
+
+
+def test_the_search_api_returns_groups(local: TestClient, keyed: TestClient) -> None:
+    answer = get(local, "/api/v1/search?q=us-uk")
+    assert answer["q"] == "us-uk"
+    items = answer["groups"]["agreements"]["items"]
+    assert [i["key"] for i in items] == ["F1", "P1", "P2"]
+    assert items[0] == {
+        "kind": "agreements",
+        "key": "F1",
+        "label": "US-UK framework",
+        "match": "phrase",
+        "field": "title",
+        "text": "US-UK framework",
+    }
+    viewer = keyed.get("/api/v1/search?q=22 CFR", headers={"X-API-Key": "view-key"}).json()
+    assert "restrictions" not in viewer["groups"]  # a viewer does not see restrictions, even by search
+    reviewer = keyed.get("/api/v1/search?q=22 CFR", headers={"X-API-Key": "sec-key"}).json()
+    assert reviewer["groups"]["restrictions"]["total"] == 2
+    assert get(local, "/api/v1/search?q=", status=422)["error"]["code"] == "invalid_parameter"
+
+
+# ---------------------------------------------------------------- forms
+def test_a_bad_form_value_stays_in_the_form_with_the_error_beside_it(local: TestClient) -> None:
+    page = get(local, "/disclose?nation=Atlantis&technology=ML", status=404)
+    assert (
+        'name="nation" value="Atlantis"' in page
+        and 'aria-invalid="true" aria-describedby="error-nation"' in page
+    )
+    assert 'id="error-nation"' in page and 'id="disclose-form"' in page
+    page = get(local, "/predraft?parties=USA,GBR&technologies=MLL", status=404)
+    assert 'value="MLL"' in page and 'id="error-technologies"' in page and "<b>ML</b>" in page
+    page = get(local, "/analyses/coverage-gaps?as_of=2025-13-01", status=422)
+    assert 'value="2025-13-01"' in page and 'id="error-as_of"' in page
+
+
+def test_every_listed_analysis_has_a_page(local: TestClient) -> None:
+    listed = re.findall(r'<dt><a href="([^"]+)">', get(local, "/analyses"))
+    assert "/predraft" in listed and "/disclose" in listed and "/whatif" in listed
+    for href in listed:
+        assert local.get(href).status_code == 200, href
+    moved = local.get("/analyses/predraft-check?parties=USA", follow_redirects=False)
+    assert moved.status_code == 307 and moved.headers["location"] == "/predraft?parties=USA"
+    missing = get(local, "/analyses/duplicatez", status=404)
+    assert "duplicates" in missing
+
+
+def test_the_predraft_result_puts_the_most_blocking_verdict_first(local: TestClient) -> None:
+    page = get(local, "/predraft?parties=GBR,CHN,FRA&technologies=ARMS")
+    summary = page.split('id="predraft-summary"', 1)[1].split("</p>", 1)[0]
+    assert summary.index("CHN") < summary.index("FRA")
+    table = page.split("<h2>Disclosure</h2>", 1)[1].split("</table>", 1)[0]
+    nations = re.findall(r'href="/nations/([A-Z]{3})"', table)
+    assert nations == ["CHN", "FRA", "GBR"]  # denied, licence required, permitted by exemption
+
+
+def test_sign_in_returns_to_the_page_asked_for_with_its_query(keyed: TestClient) -> None:
+    keyed.cookies.clear()
+    asked = keyed.get("/agreements?type=PA&sort=-start")
+    assert asked.status_code == 401
+    assert 'name="next" value="/agreements?type=PA&amp;sort=-start"' in asked.text
+    done = keyed.post(
+        "/login", data={"key": "view-key", "next": "/agreements?type=PA&sort=-start"}, follow_redirects=False
+    )
+    assert done.headers["location"] == "/agreements?type=PA&sort=-start"
+    keyed.cookies.clear()
+
+
+def test_the_favicon_is_served(local: TestClient) -> None:
+    icon = local.get("/favicon.ico")
+    assert icon.status_code == 200 and icon.headers["content-type"].startswith("image/svg+xml")
+    assert '<link rel="icon" href="/static/favicon.svg"' in get(local, "/")
