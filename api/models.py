@@ -46,9 +46,9 @@ class SearchHit(Model):
     kind: str
     key: str
     label: str
-    match: Literal["id", "name", "phrase", "words"] = Field(
-        description="id: the exact key; name: the exact name or alias; phrase: the whole text in a field; "
-        "words: every word somewhere"
+    match: Literal["id", "name", "phrase", "field", "words"] = Field(
+        description="id: the exact key; name: the exact name or alias; phrase: the whole text in the key "
+        "or name; field: the whole text in another field; words: every word somewhere"
     )
     field: str
     text: str

@@ -173,8 +173,9 @@ def _text(value: Any) -> str:
 
 
 # ---------------------------------------------------------------- search
-#: Ranks, best first: the exact key, the exact name, the whole text in the name, every word somewhere.
-RANKS = ("id", "name", "phrase", "words")
+#: Ranks, best first: the exact key; the exact name (or alias); the whole text in the key or name; the
+#: whole text in another field (a citation, a covered technology's name); every word somewhere.
+RANKS = ("id", "name", "phrase", "field", "words")
 
 
 def fold(text: str) -> str:
@@ -253,9 +254,9 @@ def _best(
             return 1, field, text
     for field, text, f in folded:
         if phrase in f:
-            return 2, field, text
+            return (2 if field in names or field == listing.key else 3), field, text
     field, text, _ = max(folded, key=lambda x: sum(w in x[2] for w in wanted))
-    return 3, field, text
+    return 4, field, text
 
 
 def find(graph: Graph, kind: str, q: str, keep: set[str] | None = None) -> list[Hit]:

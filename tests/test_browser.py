@@ -283,6 +283,9 @@ def test_a_page_on_another_port_cannot_write_to_the_graph(page: Any, server: str
         "/review?from=2024-01-01",
         "/runs",
         "/watches",
+        "/agreements?sort=-start",
+        "/search?q=quantum",
+        "/predraft?parties=USA,CHN&technologies=MP-AI",
     ],
 )
 def test_pages_work_under_the_content_security_policy(page: Any, url: str) -> None:
@@ -444,7 +447,9 @@ def test_search_finds_quantum_agreements_and_itar_restrictions(page: Any) -> Non
     assert page.locator("#results-agreements mark").count() >= 10
     shot(page, "search-quantum")
     page.click("#results-agreements .more a")
-    keys = page.eval_on_selector_all("#list-table tbody tr td:first-child a", "as => as.map(a => a.textContent)")
+    keys = page.eval_on_selector_all(
+        "#list-table tbody tr td:first-child a", "as => as.map(a => a.textContent)"
+    )
     assert len(keys) == min(50, len(expected)) and set(keys) <= expected
     page.goto("/search?q=ITAR")
     restrictions = page.locator("#results-restrictions li").all_inner_texts()
@@ -456,11 +461,15 @@ def test_list_pages_sort_and_filter(page: Any) -> None:
     page.select_option("#f-type", "PA")
     page.select_option("#f-active", "true")
     page.click("#list-filters button[type=submit]")
-    types = page.eval_on_selector_all("#list-table tbody tr td:nth-child(3)", "ts => ts.map(t => t.textContent)")
+    types = page.eval_on_selector_all(
+        "#list-table tbody tr td:nth-child(3)", "ts => ts.map(t => t.textContent)"
+    )
     assert types and set(types) == {"PA"}
     page.click("#list-table th >> text=start")
     page.click("#list-table th >> text=start")  # again: newest first
-    starts = page.eval_on_selector_all("#list-table tbody tr td:nth-child(5)", "ts => ts.map(t => t.textContent)")
+    starts = page.eval_on_selector_all(
+        "#list-table tbody tr td:nth-child(5)", "ts => ts.map(t => t.textContent)"
+    )
     assert starts == sorted(starts, reverse=True) and "sort=-start" in page.url and "type=PA" in page.url
     shot(page, "agreements-list")
     for kind in ("nations", "forums", "technologies", "restrictions", "exemptions"):
@@ -468,5 +477,7 @@ def test_list_pages_sort_and_filter(page: Any) -> None:
         assert page.locator("#list-table tbody tr").count() >= 1, kind
         shot(page, f"{kind}-list")
     page.goto("/nations?sort=-agreements")
-    counts = page.eval_on_selector_all("#list-table tbody tr td:nth-child(5)", "ts => ts.map(t => +t.textContent)")
+    counts = page.eval_on_selector_all(
+        "#list-table tbody tr td:nth-child(5)", "ts => ts.map(t => +t.textContent)"
+    )
     assert counts and counts == sorted(counts, reverse=True)

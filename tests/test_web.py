@@ -109,6 +109,12 @@ def test_search_ranks_exact_id_then_name_then_words(loaded: Graph) -> None:
     assert [(h.key, h.field) for h in browse.find(loaded, "agreements", "language")] == [("P1", "title")]
     assert [h.key for h in browse.find(loaded, "restrictions", "itar")] == ["DENY-CHN"]
     assert [h.key for h in browse.find(loaded, "restrictions", "126.1")] == ["DENY-CHN"]
+    # the whole text in a title ranks before the whole text in another field, then words anywhere
+    ranked = [(h.key, h.rank) for h in browse.find(loaded, "agreements", "us-uk")]
+    assert ranked == [("F1", 2), ("P1", 2), ("P2", 2)]
+    assert [(h.key, h.rank) for h in browse.find(loaded, "restrictions", "itar")] == [("DENY-CHN", 3)]
+    assert [(h.key, h.rank) for h in browse.find(loaded, "agreements", "framework army")] == []
+    assert [(h.key, h.rank) for h in browse.find(loaded, "agreements", "framework us-uk")] == [("F1", 4)]
     assert browse.find(loaded, "agreements", "US-UK nothing") == []  # every word must match
 
 
