@@ -259,6 +259,13 @@ async def analysis_page(request: Request, name: str, who: Principal = Depends(ne
         rows, columns = await _with_consequences(request, rows), [*columns, "opens", "closes"]
     from queries.timeline import EXPIRY_DATES
 
+    try:
+        total, rows = _shaped(request, columns).apply(rows)
+    except ParameterError as exc:
+        return page(
+            request, "analysis.html", exc.http_status, a=found, given=given, rows=[], error=exc, columns=[]
+        )
+
     return page(
         request,
         "analysis.html",
@@ -268,7 +275,42 @@ async def analysis_page(request: Request, name: str, who: Principal = Depends(ne
         csv=str(csv),
         columns=columns,
         dates=EXPIRY_DATES,
+        total=total,
+        shown=_shown(request, total, len(rows)),
     )
+
+
+def _shown(request: Request, total: int, count: int) -> dict[str, Any]:
+    """Where this page of rows sits, with links to sort by a column and to the pages around it."""
+    q = dict(request.query_params)
+    offset = int(q["offset"]) if q.get("offset", "").isdigit() else 0
+    limit = min(int(q["limit"]), 1000) if q.get("limit", "").isdigit() else ANALYSIS_PAGE
+    keep = {k: v for k, v in q.items() if k not in ("offset", "sort") and v}
+
+    def at(**more: Any) -> str:
+        return "?" + urlencode(keep | {k: str(v) for k, v in more.items() if v not in (None, "")})
+
+    return {
+        "first": offset + 1 if count else 0,
+        "last": offset + count,
+        "sort": q.get("sort", ""),
+        "by": lambda c: at(sort=("-" + c) if q.get("sort") == c else c),
+        "previous": at(offset=max(offset - limit, 0), sort=q.get("sort")) if offset > 0 else None,
+        "next": at(offset=offset + limit, sort=q.get("sort")) if offset + count < total else None,
+    }
+
+
+#: Rows an analysis page shows at once unless the address asks for another `limit`.
+ANALYSIS_PAGE = 100
+
+
+def _shaped(request: Request, columns: list[str]) -> Any:
+    """The page's sort, filters and page from its address (the API's paging parameters)."""
+    from api.paging import parse
+
+    q = request.query_params
+    limit = min(int(q["limit"]), 1000) if q.get("limit", "").isdigit() else ANALYSIS_PAGE
+    return parse(columns, limit, q.get("offset"), q.get("sort"), q.getlist("filter"))
 
 
 async def _with_consequences(request: Request, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -206,3 +206,15 @@ def test_the_favicon_is_served(local: TestClient) -> None:
     icon = local.get("/favicon.ico")
     assert icon.status_code == 200 and icon.headers["content-type"].startswith("image/svg+xml")
     assert '<link rel="icon" href="/static/favicon.svg"' in get(local, "/")
+
+
+def test_analysis_tables_sort_and_page_on_the_server(local: TestClient) -> None:
+    ranked = get(local, f"/analyses/partner-centrality?as_of={AS_OF}&sort=nation")
+    nations = re.findall(r'<td><a href="/nations/([A-Z]{3})">', ranked.split("<tbody>", 1)[1])
+    assert nations == sorted(nations) and len(nations) == 3
+    assert f'href="?as_of={AS_OF}&amp;sort=-nation"' in ranked  # clicking again reverses
+    first = get(local, f"/analyses/partner-centrality?as_of={AS_OF}&sort=-nation&limit=2")
+    assert "3 row(s); rows 1–2 shown" in first and 'rel="next"' in first
+    assert re.findall(r'<td><a href="/nations/([A-Z]{3})">', first.split("<tbody>", 1)[1]) == ["USA", "GBR"]
+    bad = get(local, "/analyses/partner-centrality?sort=colour", status=422)
+    assert "colour" in bad and 'id="form-error"' in bad
