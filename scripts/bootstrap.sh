@@ -35,4 +35,13 @@ if [ "$extra" = dev ]; then
     (cd tools/cypher-lint && npm ci --no-audit --no-fund --loglevel=error >&2)
     echo "$lwant" > "$lstamp"
   fi
+  # axe-core, which the browser tests inject into every page (accessibility, checked offline).
+  alock="tools/axe/package-lock.json"
+  astamp="tools/axe/node_modules/.stkg-installed"
+  awant="$(sha256sum "$alock" | cut -d' ' -f1)"
+  if [ ! -f "$astamp" ] || [ "$(cat "$astamp")" != "$awant" ]; then
+    echo "stkg: installing axe-core (npm ci)" >&2
+    (cd tools/axe && npm ci --no-audit --no-fund --loglevel=error >&2)
+    echo "$awant" > "$astamp"
+  fi
 fi

@@ -481,3 +481,104 @@ def test_list_pages_sort_and_filter(page: Any) -> None:
         "#list-table tbody tr td:nth-child(5)", "ts => ts.map(t => +t.textContent)"
     )
     assert counts and counts == sorted(counts, reverse=True)
+
+
+#: axe-core from npm (scripts/bootstrap.sh installs it), injected into each page: no CDN, no download.
+AXE = ROOT / "tools" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
+#: Every kind of page a user reaches, each with an answer on it where it has a form.
+ACCESSIBLE = [
+    "/",
+    "/agreements",
+    "/nations",
+    "/forums",
+    "/technologies",
+    "/restrictions",
+    "/exemptions",
+    "/search?q=quantum",
+    "/nations/AUS",
+    "/forums/NATO",
+    "/agreements/SMP-FW-GBR",
+    "/technologies/MP-AI",
+    "/nations/GBR/with/USA",
+    "/analyses",
+    "/analyses/duplicate-clusters",
+    "/analyses/expiring",
+    "/predraft?parties=USA,CHN&technologies=MP-AI",
+    "/disclose?nation=AUS&technology=USML-IV",
+    "/whatif?extend=ITAR-126.7&to=CAN",
+    "/engagement?component=ARMY",
+    "/review",
+    "/runs",
+    "/watches",
+    "/upload",
+    "/disclose?nation=Atlantis&technology=MP-AI",
+]
+
+
+@pytest.fixture(scope="module")
+def axe_page(browser: Any, server: str) -> Iterator[Any]:
+    """A page that may inject axe-core despite the CSP (the check's own script, not the site's)."""
+    if not AXE.exists():
+        pytest.fail(f"{AXE} is missing: run scripts/bootstrap.sh dev (npm ci in tools/axe)")
+    context = browser.new_context(base_url=server, bypass_csp=True)
+    pg = context.new_page()
+    pg.set_default_timeout(30_000)
+    yield pg
+    context.close()
+
+
+def serious_violations(pg: Any) -> list[str]:
+    """axe-core's serious and critical findings on the page as it is now, with up to 3 places each."""
+    pg.add_script_tag(path=str(AXE))
+    return pg.evaluate(  # type: ignore[no-any-return]
+        """async () => (await axe.run(document, {iframes: false, resultTypes: ['violations']}))
+             .violations.filter(v => v.impact === 'serious' || v.impact === 'critical')
+             .map(v => `${v.id} (${v.impact}): ${v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(', ')}`)"""
+    )
+
+
+@pytest.mark.parametrize("url", ACCESSIBLE)
+def test_axe_finds_no_serious_or_critical_violation(axe_page: Any, url: str) -> None:
+    axe_page.goto(url)
+    found = serious_violations(axe_page)
+    assert found == [], f"{url}: {found}"
+
+
+def test_axe_does_report_a_violation(axe_page: Any) -> None:
+    """The check can fail: an unlabelled input and a low-contrast line added to a page are found."""
+    axe_page.goto("/analyses")
+    axe_page.evaluate(
+        """() => { const i = document.createElement('input'); document.querySelector('main').append(i);
+                   const p = document.createElement('p'); p.textContent = 'faint';
+                   p.style.color = '#eeeeee'; p.style.background = '#ffffff';
+                   document.querySelector('main').append(p); }"""
+    )
+    found = " ".join(serious_violations(axe_page))
+    assert "label (critical)" in found and "color-contrast (serious)" in found
+
+
+def _tab_to(pg: Any, selector: str, most: int = 80) -> None:
+    """Press Tab until the element is focused (fails when the keyboard cannot reach it)."""
+    for _ in range(most):
+        pg.keyboard.press("Tab")
+        if pg.evaluate("s => document.activeElement === document.querySelector(s)", selector):
+            return
+    raise AssertionError(f"{selector} is not reachable with Tab")
+
+
+def test_keyboard_alone_searches_filters_and_sorts(page: Any) -> None:
+    page.goto("/")
+    _tab_to(page, "nav input[name=q]")
+    page.keyboard.type("quantum")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/search?q=quantum")
+    page.goto("/agreements")
+    _tab_to(page, "#f-type")
+    page.keyboard.press("ArrowDown")  # "any" -> the first type
+    _tab_to(page, "#list-filters button[type=submit]")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/agreements?*type=*")
+    _tab_to(page, "#list-table th:nth-child(5) a")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**sort=start*")
+    assert "type=" in page.url
