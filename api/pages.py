@@ -484,9 +484,10 @@ async def heatmap_picture(
 @router.get("/pictures/partners", response_class=HTMLResponse)
 async def partners_picture(request: Request, who: Principal = Depends(need("read"))) -> Html:
     """The whole partner network, by community and centrality."""
-    as_of = request.query_params.get("as_of")
-    key = ("picture", "partners", as_of)
-    return await picture_response(request, key, lambda: picture.partner_network(graph_of(request), as_of))
+    as_of, everyone = request.query_params.get("as_of"), request.query_params.get("all") == "1"
+    key = ("picture", "partners", as_of, everyone)
+    g = graph_of(request)
+    return await picture_response(request, key, lambda: picture.partner_network(g, as_of, everyone))
 
 
 @router.get("/pictures/disclosure", response_class=HTMLResponse)
@@ -498,6 +499,21 @@ async def disclosure_picture(
     trace = await run_analysis(request, "disclosure-trace", params)
     key = ("picture", "disclosure", nation, technology, params["as_of"])
     return await picture_response(request, key, lambda: picture.disclosure(graph_of(request), trace))
+
+
+@router.get("/pictures/neighbours/{kind}/{key}")
+async def picture_neighbours(
+    request: Request, kind: str, key: str, who: Principal = Depends(need("read"))
+) -> Response:
+    """The nodes and edges a picture adds when the user clicks a nation, forum or agreement (expand)."""
+    from fastapi.responses import JSONResponse
+
+    as_of = request.query_params.get("as_of")
+    g = graph_of(request)
+    found = await answer(
+        request, ("neighbours", kind, key, as_of), lambda: picture.neighbours(g, kind, key, as_of)
+    )
+    return JSONResponse(found)
 
 
 PICTURES = {"nations": picture.nation_partners, "forums": picture.forum, "agreements": picture.agreement}

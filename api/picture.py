@@ -58,9 +58,16 @@ def _vis() -> tuple[Markup, Markup]:
     return Markup(js), Markup((lib / "vis-network.css").read_text(encoding="utf-8"))
 
 
-def render(net: Network, title: str, caption: str, legend: list[str]) -> str:
+#: A forum with more members than this draws them as one group node that opens on click.
+GROUP_OVER = 12
+
+
+def render(
+    net: Network, title: str, caption: str, legend: list[str] | list[tuple[str, str]], more: int = 0
+) -> str:
     """The complete, self-contained HTML document for a picture."""
     nodes, edges, _, _, _, options = net.get_network_data()
+    keys = [(k.replace("_", " "), COLOURS[k]) if isinstance(k, str) else k for k in legend]
     js, css = _vis()
     return (
         _environment()
@@ -68,7 +75,10 @@ def render(net: Network, title: str, caption: str, legend: list[str]) -> str:
         .render(
             title=title,
             caption=caption,
-            legend=[(k.replace("_", " "), COLOURS[k]) for k in legend],
+            legend=keys,
+            group_over=GROUP_OVER,
+            more=more,
+            grouped=any(n.get("group") == "members" for n in nodes),
             nodes=nodes,
             edges=edges,
             options=json.loads(options),
@@ -78,13 +88,50 @@ def render(net: Network, title: str, caption: str, legend: list[str]) -> str:
     )
 
 
-def _node(net: Network, nid: str, label: str, kind: str, tip: str = "", size: int = 16) -> None:
+def _node(
+    net: Network, nid: str, label: str, kind: str, tip: str = "", size: int = 16, group: str | None = None
+) -> None:
     """Add a node once, coloured by kind; ids are prefixed by kind so codes never collide."""
     if nid not in net.get_nodes():
-        net.add_node(nid, label=label, color=COLOURS[kind], title=tip or label, size=size, shape="dot")
+        extra = {"group": group} if group else {}
+        net.add_node(
+            nid, label=label, color=COLOURS[kind], title=tip or label, size=size, shape="dot", **extra
+        )
+
+
+Drawing = tuple[Network, str, str, list[str]]
 
 
 def nation_partners(graph: Graph, code: str, as_of: str | None) -> str:
+    """A nation and its partners, as a picture."""
+    return render(*nation_partners_drawing(graph, code, as_of))
+
+
+def forum(graph: Graph, fid: str, as_of: str | None) -> str:
+    """A forum's members, sub-forums and agreements, as a picture."""
+    return render(*forum_drawing(graph, fid, as_of))
+
+
+def agreement(graph: Graph, aid: str, as_of: str | None) -> str:
+    """An agreement's neighbourhood, as a picture."""
+    return render(*agreement_drawing(graph, aid, as_of))
+
+
+def neighbours(graph: Graph, kind: str, key: str, as_of: str | None) -> dict[str, Any]:
+    """The nodes and edges a picture adds when a node is clicked: the node's own picture's data."""
+    drawings = {"nations": nation_partners_drawing, "forums": forum_drawing, "agreements": agreement_drawing}
+    if kind not in drawings:
+        raise NotFoundError(f"no neighbours of {kind!r} (only {', '.join(drawings)})")
+    net = drawings[kind](graph, key, as_of)[0]
+    nodes, edges, *_ = net.get_network_data()
+    for n in nodes:
+        n.pop("group", None)  # an expansion never joins the picture's member group
+        if n.get("color") == COLOURS["focus"]:
+            n["color"] = COLOURS[{"nations": "nation", "forums": "forum", "agreements": "agreement"}[kind]]
+    return {"nodes": nodes, "edges": edges}
+
+
+def nation_partners_drawing(graph: Graph, code: str, as_of: str | None) -> Drawing:
     """A nation and its partners, edges weighted by shared active agreements."""
     found = entity.detail(graph, "nations", code, as_of)
     net = _network()
@@ -96,10 +143,10 @@ def nation_partners(graph: Graph, code: str, as_of: str | None) -> str:
         )
         net.add_edge(me, f"n:{p['nation']}", value=p["shared"], title=f"{p['shared']} shared")
     caption = f"{found['name']} and the nations it shares active agreements with (edge width = agreements)."
-    return render(net, f"{found['code']} partner network", caption, ["focus", "nation"])
+    return net, f"{found['code']} partner network", caption, ["focus", "nation"]
 
 
-def forum(graph: Graph, fid: str, as_of: str | None) -> str:
+def forum_drawing(graph: Graph, fid: str, as_of: str | None) -> Drawing:
     """A forum with its members (grey when no longer active), sub-forums and agreements."""
     found = entity.detail(graph, "forums", fid, as_of)
     net = _network()
@@ -107,7 +154,7 @@ def forum(graph: Graph, fid: str, as_of: str | None) -> str:
     _node(net, me, found["id"], "focus", found["name"] or found["id"], size=28)
     for m in found["members"]:
         kind = "nation" if m["active"] else "inactive"
-        _node(net, f"n:{m['nation']}", m["nation"], kind, f"{m['name']} ({m['role']})")
+        _node(net, f"n:{m['nation']}", m["nation"], kind, f"{m['name']} ({m['role']})", group="members")
         net.add_edge(f"n:{m['nation']}", me, title=m["role"], dashes=m["role"] != "member")
     for c in [*found["children"], *found["parent"]]:
         _node(net, f"f:{c['id']}", c["id"], "forum", c["name"] or c["id"])
@@ -116,7 +163,7 @@ def forum(graph: Graph, fid: str, as_of: str | None) -> str:
         _node(net, f"a:{a['id']}", a["id"], "agreement" if a["active"] else "inactive", a["title"] or a["id"])
         net.add_edge(f"a:{a['id']}", me, title="under the auspices of")
     caption = f"{found['name']}: members (dashed: partner or observer), sub-forums and agreements."
-    return render(
+    return (
         net,
         f"{found['id']} members and agreements",
         caption,
@@ -124,7 +171,7 @@ def forum(graph: Graph, fid: str, as_of: str | None) -> str:
     )
 
 
-def agreement(graph: Graph, aid: str, as_of: str | None) -> str:
+def agreement_drawing(graph: Graph, aid: str, as_of: str | None) -> Drawing:
     """An agreement with its parties, technologies, parent, children, forums and lead components."""
     found = entity.detail(graph, "agreements", aid, as_of)
     net = _network()
@@ -148,7 +195,7 @@ def agreement(graph: Graph, aid: str, as_of: str | None) -> str:
         net.add_edge(f"c:{c}", me, title="leads")
     caption = f"{found['title']}: its neighbourhood in the graph."
     legend = ["focus", "nation", "technology", "agreement", "forum", "component"]
-    return render(net, f"{found['id']} neighbourhood", caption, legend)
+    return net, f"{found['id']} neighbourhood", caption, legend
 
 
 def disclosure(graph: Graph, trace: dict[str, Any]) -> str:
@@ -179,24 +226,50 @@ def disclosure(graph: Graph, trace: dict[str, Any]) -> str:
     return render(net, f"Disclosure of {trace['technology']} to {trace['nation']}", caption, legend)
 
 
-def partner_network(graph: Graph, as_of: str | None) -> str:
-    """Every nation with active agreements, coloured by community and sized by weighted degree."""
+#: Nations the partner network draws before its "show all" link (the most connected first).
+PARTNER_LIMIT = 40
+
+
+def partner_network(graph: Graph, as_of: str | None, everyone: bool = False) -> str:
+    """The most connected nations with active agreements (all on request), coloured by community, sized by
+    weighted degree, with each community named by its most connected members in the legend."""
     from graph.network import centrality, collaboration_network
     from queries.param import as_of as day
 
     links = collaboration_network(graph, day(as_of))
-    rows = centrality(links)
+    rows = sorted(centrality(links), key=lambda r: (-r["weighted_degree"], r["nation"]))
     if not rows:
         raise NotFoundError("no active agreements as of this date, so there is no partner network")
+    shown = rows if everyone else rows[:PARTNER_LIMIT]
+    keep = {r["nation"] for r in shown}
     net = _network()
     top = max(r["weighted_degree"] for r in rows) or 1
-    for r in rows:
-        colour = PALETTE[(r["community"] - 1) % len(PALETTE)]
+    for r in shown:
         tip = f"{r['name']}: {r['partners']} partners, betweenness {r['betweenness']}"
         tip += f", community {r['community']}"
         size = 10 + 30 * r["weighted_degree"] / top
-        net.add_node(f"n:{r['nation']}", label=r["nation"], color=colour, title=tip, size=size, shape="dot")
+        net.add_node(
+            f"n:{r['nation']}", label=r["nation"], color=_community(r), title=tip, size=size, shape="dot"
+        )
     for a, b, w in links.edges(data="weight"):
-        net.add_edge(f"n:{a}", f"n:{b}", value=w, title=f"{w} shared")
-    caption = "Nations linked by shared active agreements; colour = community, size = weighted degree."
-    return render(net, "Partner network", caption, [])
+        if a in keep and b in keep:
+            net.add_edge(f"n:{a}", f"n:{b}", value=w, title=f"{w} shared")
+    more = "" if len(shown) == len(rows) else f" The {len(shown)} most connected of {len(rows)} nations."
+    caption = "Nations linked by shared active agreements; colour = community, size = weighted degree." + more
+    return render(net, "Partner network", caption, _communities(shown), len(rows) - len(shown))
+
+
+def _community(row: dict[str, Any]) -> str:
+    """A community's colour."""
+    return PALETTE[(row["community"] - 1) % len(PALETTE)]
+
+
+def _communities(rows: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    """Legend entries naming each community by its three most connected members (rows come sorted)."""
+    members: dict[int, list[str]] = {}
+    for r in rows:
+        members.setdefault(r["community"], []).append(r["nation"])
+    return [
+        (f"{', '.join(m[:3])}{' +' + str(len(m) - 3) if len(m) > 3 else ''}", _community({"community": c}))
+        for c, m in sorted(members.items())
+    ]

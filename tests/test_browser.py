@@ -582,3 +582,68 @@ def test_keyboard_alone_searches_filters_and_sorts(page: Any) -> None:
     page.keyboard.press("Enter")
     page.wait_for_url("**sort=start*")
     assert "type=" in page.url
+
+
+#: Pictures checked for legible labels and nodes inside the canvas once the layout settles.
+PICTURES = [
+    "/pictures/nations/AUS",
+    "/pictures/forums/NATO",
+    "/pictures/agreements/SMP-FW-GBR",
+    "/pictures/partners",
+]
+
+
+def settled(pg: Any, url: str) -> None:
+    """Open a picture and wait for its layout to settle and be fitted."""
+    pg.goto(url)
+    pg.wait_for_function("() => document.body.dataset.settled === 'true'", timeout=60_000)
+
+
+@pytest.mark.parametrize("url", PICTURES)
+def test_picture_labels_are_legible_and_nodes_inside_the_canvas(page: Any, url: str) -> None:
+    settled(page, url)
+    found = page.evaluate(
+        """() => { const net = window.stkgNetwork, c = document.querySelector('#picture canvas');
+                   const w = c.clientWidth, h = c.clientHeight, scale = net.getScale();
+                   const ids = net.body.nodeIndices;
+                   const outside = ids.filter(id => { const p = net.canvasToDOM(net.getPosition(id));
+                                                      return p.x < 0 || p.y < 0 || p.x > w || p.y > h; });
+                   const fonts = ids.map(id => net.body.nodes[id].options.font.size * scale);
+                   return {count: ids.length, outside: outside, smallest: Math.min(...fonts)}; }"""
+    )
+    assert found["count"] > 1 and found["outside"] == [], found
+    assert found["smallest"] >= 11, found
+    assert page.locator("nav.picture-nav").is_visible()  # a picture opened on its own has the navigation
+    shot(page, "picture-" + url.removeprefix("/pictures/").replace("/", "-"))
+
+
+def test_a_forum_draws_its_members_as_one_group_that_opens(page: Any) -> None:
+    settled(page, "/pictures/forums/NATO")
+    assert page.evaluate("window.stkgNetwork.isCluster('group:members')")
+    assert "members" in page.evaluate("window.stkgNetwork.body.nodes['group:members'].options.label")
+    page.evaluate("window.stkgNetwork.openCluster('group:members')")
+    assert not page.evaluate("window.stkgNetwork.isCluster('group:members')")
+
+
+def test_clicking_a_node_adds_its_neighbours(page: Any) -> None:
+    settled(page, "/pictures/agreements/SMP-FW-GBR")
+    before = page.evaluate("window.stkgNodes.length")
+    point = page.evaluate(
+        """() => { const net = window.stkgNetwork, id = 'n:GBR';
+                   const p = net.canvasToDOM(net.getPosition(id)), r = document.querySelector('#picture canvas')
+                   .getBoundingClientRect(); return {x: r.left + p.x, y: r.top + p.y}; }"""
+    )
+    page.mouse.click(point["x"], point["y"])
+    page.wait_for_function("n => window.stkgNodes.length > n", arg=before, timeout=30_000)
+    assert page.evaluate("window.stkgNodes.get('n:USA') !== null")  # GBR's partners joined the picture
+
+
+def test_the_partner_network_names_communities_and_shows_more(page: Any) -> None:
+    settled(page, "/pictures/partners")
+    legend = page.locator(".legend span").all_inner_texts()
+    assert legend and all(re.match(r"^[A-Z]{3}", t) for t in legend)
+    shown = page.evaluate("window.stkgNodes.length")
+    if page.locator("#show-more").count():
+        page.click("#show-more")
+        page.wait_for_function("() => document.body.dataset.settled === 'true'", timeout=60_000)
+        assert page.evaluate("window.stkgNodes.length") > shown
