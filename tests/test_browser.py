@@ -647,3 +647,21 @@ def test_the_partner_network_names_communities_and_shows_more(page: Any) -> None
         page.click("#show-more")
         page.wait_for_function("() => document.body.dataset.settled === 'true'", timeout=60_000)
         assert page.evaluate("window.stkgNodes.length") > shown
+
+
+def test_pickers_suggest_nations_and_technologies_from_the_search_api(page: Any) -> None:
+    page.goto("/disclose")
+    page.type("#disclose-nation", "austral")
+    page.wait_for_function("() => document.body.dataset.pickerReady !== undefined")
+    values = page.eval_on_selector_all("#disclose-nation-options option", "os => os.map(o => o.value)")
+    assert "AUS" in values and "AUT" not in values
+    page.goto("/predraft")
+    page.type("#predraft-parties", "USA, united k")
+    page.wait_for_function("() => document.body.dataset.pickerReady !== undefined")
+    values = page.eval_on_selector_all("#predraft-parties-options option", "os => os.map(o => o.value)")
+    assert values == ["USA, GBR"]  # only the last item is completed
+    page.goto("/predraft")
+    page.type("#predraft-technologies", "quantum")
+    page.wait_for_function("() => document.body.dataset.pickerReady !== undefined")
+    values = page.eval_on_selector_all("#predraft-technologies-options option", "os => os.map(o => o.value)")
+    assert "MP-QUANTUM" in values

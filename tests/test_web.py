@@ -160,7 +160,7 @@ def test_the_search_api_returns_groups(local: TestClient, keyed: TestClient) -> 
 def test_a_bad_form_value_stays_in_the_form_with_the_error_beside_it(local: TestClient) -> None:
     page = get(local, "/disclose?nation=Atlantis&technology=ML", status=404)
     assert (
-        'name="nation" value="Atlantis"' in page
+        'name="nation" id="disclose-nation" data-picker="nations" value="Atlantis"' in page
         and 'aria-invalid="true" aria-describedby="error-nation"' in page
     )
     assert 'id="error-nation"' in page and 'id="disclose-form"' in page
