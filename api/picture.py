@@ -58,8 +58,15 @@ def _vis() -> tuple[Markup, Markup]:
     return Markup(js), Markup((lib / "vis-network.css").read_text(encoding="utf-8"))
 
 
+#: Arrow keys pan and +/- zoom once the picture has the focus (Tab reaches it), as the mouse does.
+KEYBOARD = {"keyboard": {"enabled": True, "bindToWindow": False}, "hover": True}
 #: A forum with more members than this draws them as one group node that opens on click.
 GROUP_OVER = 12
+
+
+def _with_keyboard(options: dict[str, Any]) -> dict[str, Any]:
+    """pyvis's options with keyboard panning and zooming added to its interaction settings."""
+    return options | {"interaction": options.get("interaction", {}) | KEYBOARD}
 
 
 def render(
@@ -81,7 +88,7 @@ def render(
             grouped=any(n.get("group") == "members" for n in nodes),
             nodes=nodes,
             edges=edges,
-            options=json.loads(options),
+            options=_with_keyboard(json.loads(options)),
             vis_js=js,
             vis_css=css,
         )

@@ -665,3 +665,17 @@ def test_pickers_suggest_nations_and_technologies_from_the_search_api(page: Any)
     page.wait_for_function("() => document.body.dataset.pickerReady !== undefined")
     values = page.eval_on_selector_all("#predraft-technologies-options option", "os => os.map(o => o.value)")
     assert "MP-QUANTUM" in values
+
+
+def test_a_picture_zooms_and_pans_from_the_keyboard(page: Any) -> None:
+    settled(page, "/pictures/nations/AUS")
+    _tab_to(page, "#picture .vis-network")
+    before = page.evaluate("window.stkgNetwork.getScale()")
+    for _ in range(5):
+        page.keyboard.press("Equal")  # "=" / "+" zooms in
+    page.wait_for_function("s => window.stkgNetwork.getScale() > s", arg=before)
+    centre = page.evaluate("window.stkgNetwork.getViewPosition().x")
+    page.keyboard.down("ArrowLeft")
+    page.wait_for_timeout(300)
+    page.keyboard.up("ArrowLeft")
+    assert page.evaluate("window.stkgNetwork.getViewPosition().x") != centre
