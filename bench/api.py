@@ -63,6 +63,8 @@ REQUESTS = {
         "/api/v1/analyses/predraft-check?parties=USA,GBR,JPN&technologies=MP-AI",
     ],
 }
+#: Request classes chosen with --only (empty: all).
+ONLY: list[str] = []
 #: Analyses asked in cache-miss mode: the same, less the one naming a technology only the sample has.
 MISSES = {"analysis": [u for u in REQUESTS["analysis"] if "technologies=MP-AI" not in u]}
 
@@ -204,6 +206,10 @@ async def load(
     base: str, clients: int, seconds: float, miss: bool = False
 ) -> list[tuple[str, str, float, int]]:
     """Warm every URL once, then run the clients together."""
+    if ONLY:
+        for name in list(REQUESTS):
+            if name not in ONLY:
+                del REQUESTS[name]
     address = urlparse(base)
     warm = Connection(address.hostname or "127.0.0.1", address.port or 80)
     for urls in (MISSES if miss else REQUESTS).values():
@@ -232,7 +238,15 @@ def main() -> None:
     parser.add_argument(
         "--agreements", type=int, default=0, help="A synthetic portfolio instead of the sample."
     )
+    parser.add_argument(
+        "--only",
+        action="append",
+        choices=list(REQUESTS),
+        help="Request only these classes (repeat); e.g. --only list with --agreements, whose portfolio "
+        "lacks the sample's ids.",
+    )
     args = parser.parse_args()
+    ONLY.extend(args.only or [])
     with tempfile.TemporaryDirectory(prefix="stkg-bench-api-") as tmp:
         if args.agreements:
             load_synthetic(Path(tmp), args.agreements)

@@ -4,8 +4,8 @@
 // returns: id, title, type, status, start, end, component, source, parties, technologies, technology_names
 MATCH (a:Agreement)
 RETURN a.id AS id, a.title AS title, a.type AS type, a.status AS status, a.start AS start, a.end AS end,
-       head([(c:Component)-[:LEADS]->(a) | c.id]) AS component, a.source AS source,
-       [(n:Nation)-[:PARTY_TO]->(a) | n.code] AS parties,
+       head([(a)<-[:LEADS]-(c:Component) | c.id]) AS component, a.source AS source,
+       [(a)<-[:PARTY_TO]-(n:Nation) | n.code] AS parties,
        [(a)-[:COVERS]->(t:Technology) | t.id] AS technologies,
        [(a)-[:COVERS]->(t:Technology) | t.name] AS technology_names
 ORDER BY id

@@ -6,5 +6,5 @@ MATCH (f:Forum)
 RETURN f.id AS id, f.name AS name, f.kind AS kind,
        head([(f)-[:PART_OF]->(p:Forum) | p.id]) AS parent,
        f.established AS established, f.source AS source,
-       [(n:Nation)-[m:MEMBER_OF]->(f) | [n.code, m.role, m.since, m.until]] AS memberships
+       [(f)<-[m:MEMBER_OF]-(n:Nation) | [n.code, m.role, m.since, m.until]] AS memberships
 ORDER BY id
