@@ -671,8 +671,9 @@ def test_a_picture_zooms_and_pans_from_the_keyboard(page: Any) -> None:
     settled(page, "/pictures/nations/AUS")
     _tab_to(page, "#picture .vis-network")
     before = page.evaluate("window.stkgNetwork.getScale()")
-    for _ in range(5):
-        page.keyboard.press("Equal")  # "=" / "+" zooms in
+    page.keyboard.down("Equal")  # "=" / "+" zooms in while held, one step per animation frame
+    page.wait_for_timeout(400)
+    page.keyboard.up("Equal")
     page.wait_for_function("s => window.stkgNetwork.getScale() > s", arg=before)
     centre = page.evaluate("window.stkgNetwork.getViewPosition().x")
     page.keyboard.down("ArrowLeft")
