@@ -260,7 +260,8 @@ async def analysis_page(request: Request, name: str, who: Principal = Depends(ne
     from queries.timeline import EXPIRY_DATES
 
     try:
-        total, rows = _shaped(request, columns).apply(rows)
+        paging = _shaped(request, columns)
+        total, rows = paging.apply(rows)
     except ParameterError as exc:
         return page(
             request, "analysis.html", exc.http_status, a=found, given=given, rows=[], error=exc, columns=[]
@@ -276,15 +277,14 @@ async def analysis_page(request: Request, name: str, who: Principal = Depends(ne
         columns=columns,
         dates=EXPIRY_DATES,
         total=total,
-        shown=_shown(request, total, len(rows)),
+        shown=_shown(request, paging, total, len(rows)),
     )
 
 
-def _shown(request: Request, total: int, count: int) -> dict[str, Any]:
+def _shown(request: Request, paging: Any, total: int, count: int) -> dict[str, Any]:
     """Where this page of rows sits, with links to sort by a column and to the pages around it."""
     q = dict(request.query_params)
-    offset = int(q["offset"]) if q.get("offset", "").isdigit() else 0
-    limit = min(int(q["limit"]), 1000) if q.get("limit", "").isdigit() else ANALYSIS_PAGE
+    offset, limit = paging.offset, paging.limit
     keep = {k: v for k, v in q.items() if k not in ("offset", "sort") and v}
 
     def at(**more: Any) -> str:

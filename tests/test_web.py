@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -22,19 +23,21 @@ def loaded(engine_graph: Graph) -> Graph:
     return engine_graph
 
 
+def _client(graph: Graph, tmp: Path, keys: str | None) -> TestClient:
+    """A test client over the app on this graph, with or without API keys."""
+    settings = Settings.from_env().with_(data_dir=tmp, api_keys=keys, api_keys_file=None, audit_log=None)
+    return TestClient(create_app(settings, graph), base_url=BASE)
+
+
 @pytest.fixture(scope="module")
 def local(loaded: Graph, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
-    tmp = tmp_path_factory.mktemp("web")
-    settings = Settings.from_env().with_(data_dir=tmp, api_keys=None, api_keys_file=None, audit_log=None)
-    with TestClient(create_app(settings, loaded), base_url=BASE) as client:
+    with _client(loaded, tmp_path_factory.mktemp("web"), None) as client:
         yield client
 
 
 @pytest.fixture(scope="module")
 def keyed(loaded: Graph, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
-    tmp = tmp_path_factory.mktemp("web-keyed")
-    settings = Settings.from_env().with_(data_dir=tmp, api_keys=KEYS, api_keys_file=None, audit_log=None)
-    with TestClient(create_app(settings, loaded), base_url=BASE) as client:
+    with _client(loaded, tmp_path_factory.mktemp("web-keyed"), KEYS) as client:
         yield client
 
 
