@@ -61,14 +61,15 @@ def _list_page(kind: str) -> None:
     permission = PERMISSION_FOR.get(kind, "read")
 
     async def show(request: Request, who: Principal = Depends(need(permission))) -> Response:
-        from api.pages import page
+        from api.pages import held_page
 
         asked = {k: v for k, v in request.query_params.items() if v}
         g = graph_of(request)
         key = ("list", kind, tuple(sorted(asked.items())))
         found = await answer(request, key, lambda: shaped(g, kind, asked))
-        return page(
+        return await held_page(
             request,
+            key,
             "list.html",
             kind=kind,
             listing=browse.LISTINGS[kind],
@@ -105,7 +106,7 @@ async def search_page(
     who: Principal = Depends(need("read")),
 ) -> Response:
     """Search every kind the user may see at once: ids, names, aliases, titles, citations, sources."""
-    from api.pages import page
+    from api.pages import held_page
 
     text, g, kinds = q.strip(), graph_of(request), browsable(who)
     found = None
@@ -113,7 +114,13 @@ async def search_page(
         found = await answer(
             request, ("site-search", text, kinds), lambda: browse.search(g, text, kinds, SEARCH_SHOWN)
         )
-    return page(request, "search.html", q=q, found=found)
+    return await held_page(
+        request,
+        ("site-search", q, kinds, request.query_params.get("as_of", "")),
+        "search.html",
+        q=q,
+        found=found,
+    )
 
 
 def highlight(text: Any, q: str) -> Markup:

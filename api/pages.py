@@ -71,6 +71,18 @@ def page(request: Request, name: str, status: int = 200, **context: Any) -> Resp
     return templates.TemplateResponse(request, name, {**base, **context}, status_code=status)
 
 
+async def held_page(request: Request, key: tuple[Any, ...], name: str, **context: Any) -> Response:
+    """A page rendered once per question, graph version and viewer: lists and searches repeat, and
+    rendering their rows costs more than finding them."""
+    who = getattr(request.state, "principal", None)
+    session = getattr(request.state, "session", None)
+    viewer = (getattr(who, "key_id", None), getattr(who, "role", None), session.csrf if session else "")
+    body = await answer(
+        request, ("page", name, viewer, *key), lambda: bytes(page(request, name, **context).body)
+    )
+    return HTMLResponse(body)
+
+
 async def picture_response(request: Request, key: tuple[Any, ...], draw: Callable[[], str]) -> Response:
     """A picture document, kept with its CSP (its inline vis-network code allowed by hash, computed once
     per drawing rather than per request), framed only by our own pages."""

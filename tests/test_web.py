@@ -102,6 +102,16 @@ def test_lists_of_restrictions_need_disclose(keyed: TestClient) -> None:
     assert keyed.get("/agreements", headers=viewer).status_code == 200
 
 
+def test_a_held_page_is_never_shown_to_another_viewer(keyed: TestClient) -> None:
+    """List and search pages are rendered once and reused: the nav and hits differ by role."""
+    for url in ("/nations", "/search?q=22 CFR"):
+        assert 'href="/restrictions"' in get(keyed, url, "admin")
+        viewer = get(keyed, url, "viewer")
+        assert 'href="/restrictions"' not in viewer and "(viewer)" in viewer
+        assert "(security_reviewer)" in get(keyed, url, "security_reviewer")
+    assert "/restrictions/" not in get(keyed, "/search?q=22 CFR", "viewer")
+
+
 # ---------------------------------------------------------------- search
 def test_search_ranks_exact_id_then_name_then_words(loaded: Graph) -> None:
     assert [h.key for h in browse.find(loaded, "agreements", "p1")] == ["P1"]
