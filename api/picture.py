@@ -6,6 +6,7 @@ import json
 from functools import cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import pyvis
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -70,7 +71,12 @@ def _with_keyboard(options: dict[str, Any]) -> dict[str, Any]:
 
 
 def render(
-    net: Network, title: str, caption: str, legend: list[str] | list[tuple[str, str]], more: int = 0
+    net: Network,
+    title: str,
+    caption: str,
+    legend: list[str] | list[tuple[str, str]],
+    more: int = 0,
+    more_href: str = "?all=1",
 ) -> str:
     """The complete, self-contained HTML document for a picture."""
     nodes, edges, _, _, _, options = net.get_network_data()
@@ -85,6 +91,7 @@ def render(
             legend=keys,
             group_over=GROUP_OVER,
             more=more,
+            more_href=more_href,
             grouped=any(n.get("group") == "members" for n in nodes),
             nodes=nodes,
             edges=edges,
@@ -263,7 +270,8 @@ def partner_network(graph: Graph, as_of: str | None, everyone: bool = False) -> 
             net.add_edge(f"n:{a}", f"n:{b}", value=w, title=f"{w} shared")
     more = "" if len(shown) == len(rows) else f" The {len(shown)} most connected of {len(rows)} nations."
     caption = "Nations linked by shared active agreements; colour = community, size = weighted degree." + more
-    return render(net, "Partner network", caption, _communities(shown), len(rows) - len(shown))
+    everything = "?" + urlencode({"all": "1"} | ({"as_of": as_of} if as_of else {}))
+    return render(net, "Partner network", caption, _communities(shown), len(rows) - len(shown), everything)
 
 
 def _community(row: dict[str, Any]) -> str:

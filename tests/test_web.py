@@ -231,3 +231,13 @@ def test_analysis_tables_sort_and_page_on_the_server(local: TestClient) -> None:
     assert re.findall(r'<td><a href="/nations/([A-Z]{3})">', first.split("<tbody>", 1)[1]) == ["USA", "GBR"]
     bad = get(local, "/analyses/partner-centrality?sort=colour", status=422)
     assert "colour" in bad and 'id="form-error"' in bad
+
+
+def test_show_all_keeps_the_date_asked(local: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    from api import picture
+
+    monkeypatch.setattr(picture, "PARTNER_LIMIT", 1)
+    html = get(local, f"/pictures/partners?as_of={AS_OF}")
+    assert f'href="?all=1&amp;as_of={AS_OF}" id="show-more"' in html
+    everyone = get(local, f"/pictures/partners?all=1&as_of={AS_OF}")
+    assert 'id="show-more"' not in everyone
