@@ -204,6 +204,18 @@ def viz_agreement(c: Context, agreement_id: str, as_of: str | None, out: Path) -
     _write_picture(picture.agreement(c.graph, agreement_id, as_of), out)
 
 
+@viz.command(name="technology")
+@click.argument("technology_id")
+@AS_OF
+@OUT
+@pass_ctx
+def viz_technology(c: Context, technology_id: str, as_of: str | None, out: Path) -> None:
+    """A technology in its taxonomy (a tree)."""
+    from api import picture
+
+    _write_picture(picture.technology(c.graph, technology_id, as_of), out)
+
+
 @viz.command(name="disclosure")
 @click.argument("nation")
 @click.argument("technology")

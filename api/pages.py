@@ -528,14 +528,20 @@ async def picture_neighbours(
     return JSONResponse(found)
 
 
-PICTURES = {"nations": picture.nation_partners, "forums": picture.forum, "agreements": picture.agreement}
+PICTURES = {
+    "nations": picture.nation_partners,
+    "forums": picture.forum,
+    "agreements": picture.agreement,
+    "technologies": picture.technology,
+}
 
 
 @router.get("/pictures/{kind}/{key}", response_class=HTMLResponse)
 async def entity_picture(
     request: Request, kind: str, key: str, who: Principal = Depends(need("read"))
 ) -> Html:
-    """A nation's partner network, a forum's members and agreements, or an agreement's neighbourhood."""
+    """A nation's partner network, a forum's members and agreements, an agreement's tree or a technology's
+    place in its taxonomy."""
     if kind not in PICTURES:
         raise NotFoundError(f"no picture of {kind!r} (pictures: {', '.join(PICTURES)})")
     as_of = request.query_params.get("as_of")

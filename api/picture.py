@@ -34,6 +34,37 @@ COLOURS = {
     "license_required": "#e67e22",
     "review": "#d4ac0d",
 }
+#: How each relation is drawn (colour, dashed) and named in the legend, in legend order.
+RELATIONS: dict[str, tuple[str, bool]] = {
+    "party to": ("#2f6fb0", False),
+    "member of": ("#2f6fb0", False),
+    "partner or observer of": ("#2f6fb0", True),
+    "shares active agreements with": ("#6b7a8a", False),
+    "under the framework": ("#3c8d40", False),
+    "under the auspices of": ("#7b4fa0", True),
+    "part of": ("#7b4fa0", False),
+    "covers": ("#168a8a", False),
+    "narrower than": ("#555555", False),
+    "maps to": ("#555555", True),
+    "leads": ("#8a6d3b", False),
+    "applies to": ("#c0392b", False),
+    "overrides": ("#5a9e5a", True),
+    "benefits": ("#5a9e5a", True),
+}
+#: What edge width means, for the relations drawn with a weight.
+WIDTH = "the wider, the more"
+#: vis-network settings for trees (taxonomy, agreement frameworks): levels top-down, settled by physics.
+TREE = {
+    "layout": {
+        "hierarchical": {"enabled": True, "direction": "UD", "levelSeparation": 120, "nodeSpacing": 110}
+    },
+    "physics": {
+        "solver": "hierarchicalRepulsion",
+        "hierarchicalRepulsion": {"nodeDistance": 110, "avoidOverlap": 1},
+        "stabilization": {"iterations": 400},
+    },
+    "edges": {"smooth": {"type": "cubicBezier", "forceDirection": "vertical", "roundness": 0.4}},
+}
 #: A qualitative palette for networkx communities.
 PALETTE = ("#2f6fb0", "#d9822b", "#3c8d40", "#c0392b", "#7b4fa0", "#8a6d3b", "#d35fb7", "#168a8a", "#7f7f7f")
 
@@ -70,6 +101,38 @@ def _with_keyboard(options: dict[str, Any]) -> dict[str, Any]:
     return options | {"interaction": options.get("interaction", {}) | KEYBOARD}
 
 
+def _edge(net: Network, source: str, target: str, relation: str, title: str = "", **extra: Any) -> None:
+    """Draw a relation in its colour and dash, named for the legend and the tooltip."""
+    colour, dashed = RELATIONS[relation]
+    net.add_edge(
+        source,
+        target,
+        color={"color": colour, "highlight": colour, "hover": colour},
+        dashes=dashed,
+        title=title or relation,
+        relation=relation,
+        **extra,
+    )
+
+
+def edge_legend(edges: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The relations a picture draws, in legend order, with colour, dash and what width means."""
+    present = {e.get("relation") for e in edges}
+    weighted = {e.get("relation") for e in edges if "value" in e}
+    return [
+        {"name": name, "colour": colour, "dashed": dashed, "width": WIDTH if name in weighted else ""}
+        for name, (colour, dashed) in RELATIONS.items()
+        if name in present
+    ]
+
+
+def _options(options: dict[str, Any], nodes: list[dict[str, Any]]) -> dict[str, Any]:
+    """pyvis's options, laid out as a tree when the nodes carry levels, with keyboard control added."""
+    if any("level" in n for n in nodes):
+        options = options | TREE | {"edges": options.get("edges", {}) | TREE["edges"]}
+    return _with_keyboard(options)
+
+
 def render(
     net: Network,
     title: str,
@@ -80,7 +143,12 @@ def render(
 ) -> str:
     """The complete, self-contained HTML document for a picture."""
     nodes, edges, _, _, _, options = net.get_network_data()
-    keys = [(k.replace("_", " "), COLOURS[k]) if isinstance(k, str) else k for k in legend]
+    drawn = {n.get("color") for n in nodes}
+    keys = [
+        (k.replace("_", " "), COLOURS[k]) if isinstance(k, str) else k
+        for k in legend
+        if not isinstance(k, str) or COLOURS[k] in drawn  # only kinds this picture draws
+    ]
     js, css = _vis()
     return (
         _environment()
@@ -89,13 +157,15 @@ def render(
             title=title,
             caption=caption,
             legend=keys,
+            edge_legend=edge_legend(edges),
+            tree=any("level" in n for n in nodes),
             group_over=GROUP_OVER,
             more=more,
             more_href=more_href,
             grouped=any(n.get("group") == "members" for n in nodes),
             nodes=nodes,
             edges=edges,
-            options=_with_keyboard(json.loads(options)),
+            options=_options(json.loads(options), nodes),
             vis_js=js,
             vis_css=css,
         )
@@ -103,11 +173,20 @@ def render(
 
 
 def _node(
-    net: Network, nid: str, label: str, kind: str, tip: str = "", size: int = 16, group: str | None = None
+    net: Network,
+    nid: str,
+    label: str,
+    kind: str,
+    tip: str = "",
+    size: int = 16,
+    group: str | None = None,
+    level: int | None = None,
 ) -> None:
-    """Add a node once, coloured by kind; ids are prefixed by kind so codes never collide."""
+    """Add a node once, coloured by kind; ids are prefixed by kind so codes never collide. A level places
+    the node in a tree, top (0) down."""
     if nid not in net.get_nodes():
-        extra = {"group": group} if group else {}
+        extra: dict[str, Any] = {"group": group} if group else {}
+        extra |= {"level": level} if level is not None else {}
         net.add_node(
             nid, label=label, color=COLOURS[kind], title=tip or label, size=size, shape="dot", **extra
         )
@@ -131,17 +210,25 @@ def agreement(graph: Graph, aid: str, as_of: str | None) -> str:
     return render(*agreement_drawing(graph, aid, as_of))
 
 
+def technology(graph: Graph, tid: str, as_of: str | None) -> str:
+    """A technology's place in its taxonomy, as a picture."""
+    return render(*technology_drawing(graph, tid, as_of))
+
+
+#: Kinds whose nodes expand on click, and the colour their focus node takes once it joins another picture.
+EXPANDS = {"nations": "nation", "forums": "forum", "agreements": "agreement", "technologies": "technology"}
+
+
 def neighbours(graph: Graph, kind: str, key: str, as_of: str | None) -> dict[str, Any]:
     """The nodes and edges a picture adds when a node is clicked: the node's own picture's data."""
-    drawings = {"nations": nation_partners_drawing, "forums": forum_drawing, "agreements": agreement_drawing}
-    if kind not in drawings:
-        raise NotFoundError(f"no neighbours of {kind!r} (only {', '.join(drawings)})")
-    net = drawings[kind](graph, key, as_of)[0]
+    if kind not in EXPANDS:
+        raise NotFoundError(f"no neighbours of {kind!r} (only {', '.join(EXPANDS)})")
+    net = DRAWINGS[kind](graph, key, as_of)[0]
     nodes, edges, *_ = net.get_network_data()
     for n in nodes:
         n.pop("group", None)  # an expansion never joins the picture's member group
         if n.get("color") == COLOURS["focus"]:
-            n["color"] = COLOURS[{"nations": "nation", "forums": "forum", "agreements": "agreement"}[kind]]
+            n["color"] = COLOURS[EXPANDS[kind]]
     return {"nodes": nodes, "edges": edges}
 
 
@@ -152,11 +239,17 @@ def nation_partners_drawing(graph: Graph, code: str, as_of: str | None) -> Drawi
     me = f"n:{found['code']}"
     _node(net, me, found["code"], "focus", found["name"] or found["code"], size=28)
     for p in entity.partners(graph, found["code"], as_of):
-        _node(
-            net, f"n:{p['nation']}", p["nation"], "nation", f"{p['name']}: {p['shared']} shared agreement(s)"
+        tip = f"{p['name']}: {p['shared']} shared agreement(s)"
+        _node(net, f"n:{p['nation']}", p["nation"], "nation", tip)
+        _edge(
+            net,
+            me,
+            f"n:{p['nation']}",
+            "shares active agreements with",
+            f"{p['shared']} shared",
+            value=p["shared"],
         )
-        net.add_edge(me, f"n:{p['nation']}", value=p["shared"], title=f"{p['shared']} shared")
-    caption = f"{found['name']} and the nations it shares active agreements with (edge width = agreements)."
+    caption = f"{found['name']} and the nations it shares active agreements with."
     return net, f"{found['code']} partner network", caption, ["focus", "nation"]
 
 
@@ -169,14 +262,18 @@ def forum_drawing(graph: Graph, fid: str, as_of: str | None) -> Drawing:
     for m in found["members"]:
         kind = "nation" if m["active"] else "inactive"
         _node(net, f"n:{m['nation']}", m["nation"], kind, f"{m['name']} ({m['role']})", group="members")
-        net.add_edge(f"n:{m['nation']}", me, title=m["role"], dashes=m["role"] != "member")
-    for c in [*found["children"], *found["parent"]]:
+        relation = "member of" if m["role"] == "member" else "partner or observer of"
+        _edge(net, f"n:{m['nation']}", me, relation, f"{m['role']} of {found['id']}")
+    for c in found["children"]:
         _node(net, f"f:{c['id']}", c["id"], "forum", c["name"] or c["id"])
-        net.add_edge(f"f:{c['id']}", me, title="part of")
+        _edge(net, f"f:{c['id']}", me, "part of")
+    for c in found["parent"]:
+        _node(net, f"f:{c['id']}", c["id"], "forum", c["name"] or c["id"])
+        _edge(net, me, f"f:{c['id']}", "part of")
     for a in found["agreements"]:
         _node(net, f"a:{a['id']}", a["id"], "agreement" if a["active"] else "inactive", a["title"] or a["id"])
-        net.add_edge(f"a:{a['id']}", me, title="under the auspices of")
-    caption = f"{found['name']}: members (dashed: partner or observer), sub-forums and agreements."
+        _edge(net, f"a:{a['id']}", me, "under the auspices of")
+    caption = f"{found['name']}: members, sub-forums and agreements."
     return (
         net,
         f"{found['id']} members and agreements",
@@ -186,30 +283,72 @@ def forum_drawing(graph: Graph, fid: str, as_of: str | None) -> Drawing:
 
 
 def agreement_drawing(graph: Graph, aid: str, as_of: str | None) -> Drawing:
-    """An agreement with its parties, technologies, parent, children, forums and lead components."""
+    """An agreement as a tree: what it sits under above it (forums, its framework, lead components), what
+    sits under it and its parties below, the technologies it covers at the bottom."""
     found = entity.detail(graph, "agreements", aid, as_of)
     net = _network()
     me = f"a:{found['id']}"
-    _node(net, me, found["id"], "focus", found["title"] or found["id"], size=28)
-    for p in found["parties"]:
-        _node(net, f"n:{p['nation']}", p["nation"], "nation", p["name"] or p["nation"])
-        net.add_edge(f"n:{p['nation']}", me, title="party to")
-    for t in found["technologies"]:
-        _node(net, f"t:{t['id']}", t["id"], "technology", t["name"] or t["id"])
-        net.add_edge(me, f"t:{t['id']}", title="covers")
-    for rel, items in (("under", found["parent"]), ("has under it", found["children"])):
-        for a in items:
-            _node(net, f"a:{a['id']}", a["id"], "agreement", a["title"] or a["id"])
-            net.add_edge(me, f"a:{a['id']}", title=rel)
+    _node(net, me, found["id"], "focus", found["title"] or found["id"], size=28, level=1)
     for f in found["forums"]:
-        _node(net, f"f:{f['id']}", f["id"], "forum", f["name"] or f["id"])
-        net.add_edge(me, f"f:{f['id']}", title="under the auspices of")
+        _node(net, f"f:{f['id']}", f["id"], "forum", f["name"] or f["id"], level=0)
+        _edge(net, me, f"f:{f['id']}", "under the auspices of")
+    for a in found["parent"]:
+        _node(net, f"a:{a['id']}", a["id"], "agreement", a["title"] or a["id"], level=0)
+        _edge(net, me, f"a:{a['id']}", "under the framework")
     for c in found["components"]:
-        _node(net, f"c:{c}", c, "component")
-        net.add_edge(f"c:{c}", me, title="leads")
-    caption = f"{found['title']}: its neighbourhood in the graph."
+        _node(net, f"c:{c}", c, "component", level=0)
+        _edge(net, f"c:{c}", me, "leads")
+    for a in found["children"]:
+        _node(net, f"a:{a['id']}", a["id"], "agreement", a["title"] or a["id"], level=2)
+        _edge(net, f"a:{a['id']}", me, "under the framework")
+    for p in found["parties"]:
+        _node(net, f"n:{p['nation']}", p["nation"], "nation", p["name"] or p["nation"], level=2)
+        _edge(net, f"n:{p['nation']}", me, "party to")
+    for t in found["technologies"]:
+        _node(net, f"t:{t['id']}", t["id"], "technology", t["name"] or t["id"], level=3)
+        _edge(net, me, f"t:{t['id']}", "covers")
+    caption = f"{found['title']}: above it, what it sits under; below, its parties and what it covers."
     legend = ["focus", "nation", "technology", "agreement", "forum", "component"]
     return net, f"{found['id']} neighbourhood", caption, legend
+
+
+def technology_drawing(graph: Graph, tid: str, as_of: str | None) -> Drawing:
+    """A technology in its taxonomy: every broader technology above it (the taxonomy is a DAG, so each is
+    placed by its longest path), its narrower technologies below, its mappings in other schemes beside it."""
+    from queries.browse import base
+
+    found = entity.detail(graph, "technologies", tid, as_of)
+    broader = {r["id"]: r["broader"] or [] for r in base(graph, "technologies")}
+    depth: dict[str, int] = {}
+    for a in found["ancestors"]:
+        depth[a["id"]] = max(depth.get(a["id"], 0), a["depth"])
+    top, names = max(depth.values(), default=0), {a["id"]: a["name"] for a in found["ancestors"]}
+    net = _network()
+    _node(net, f"t:{found['id']}", found["id"], "focus", found["name"] or found["id"], size=28, level=top)
+    for aid, d in depth.items():
+        _node(net, f"t:{aid}", aid, "technology", names[aid] or aid, level=top - d)
+    for lower in [found["id"], *depth]:
+        for upper in broader.get(lower, []):
+            if upper in depth:
+                _edge(net, f"t:{lower}", f"t:{upper}", "narrower than")
+    for c in found["children"]:
+        _node(net, f"t:{c['id']}", c["id"], "technology", c["name"] or c["id"], level=top + 1)
+        _edge(net, f"t:{c['id']}", f"t:{found['id']}", "narrower than")
+    for m in found["maps_to"]:
+        _node(net, f"t:{m['id']}", m["id"], "technology", f"{m['name']} ({m['scheme']})", level=top)
+        _edge(net, f"t:{found['id']}", f"t:{m['id']}", "maps to")
+    n = len({a["id"] for a in found["agreements"]})
+    caption = f"{found['name']} ({found['scheme'] or 'no scheme'}): broader above, narrower below; "
+    caption += f"{n} active agreement(s) cover it or a narrower technology."
+    return net, f"{found['id']} in its taxonomy", caption, ["focus", "technology"]
+
+
+DRAWINGS = {
+    "nations": nation_partners_drawing,
+    "forums": forum_drawing,
+    "agreements": agreement_drawing,
+    "technologies": technology_drawing,
+}
 
 
 def disclosure(graph: Graph, trace: dict[str, Any]) -> str:
@@ -223,18 +362,18 @@ def disclosure(graph: Graph, trace: dict[str, Any]) -> str:
         label = r["restriction"] + ("" if r["applies"] else " (overridden)")
         _node(net, rid, label, r["effect"] if r["applies"] else "inactive", f"{r['effect']}: {r['citation']}")
         if r["scope"] in ("nation", "pair"):
-            net.add_edge(rid, nation, title="applies to")
+            _edge(net, rid, nation, "applies to")
         chain = list(r["chain"]) or ([r["attaches_to"]] if r["attaches_to"] else [])
         for lower, upper in zip([trace["technology"], *chain], chain, strict=False):
             if lower != upper:
                 _node(net, f"t:{upper}", upper, "technology")
-                net.add_edge(f"t:{lower}", f"t:{upper}", title="broader")
+                _edge(net, f"t:{lower}", f"t:{upper}", "narrower than")
         if r["attaches_to"]:
-            net.add_edge(rid, f"t:{r['attaches_to']}", title="applies to")
+            _edge(net, rid, f"t:{r['attaches_to']}", "applies to")
         for e in r["overridden_by"]:
             _node(net, f"e:{e}", e, "exemption")
-            net.add_edge(f"e:{e}", rid, title="overrides", dashes=True)
-            net.add_edge(f"e:{e}", nation, title="benefits", dashes=True)
+            _edge(net, f"e:{e}", rid, "overrides")
+            _edge(net, f"e:{e}", nation, "benefits")
     caption = trace["summary"]
     legend = ["nation", "focus", "technology", "deny", "license_required", "review", "exemption", "inactive"]
     return render(net, f"Disclosure of {trace['technology']} to {trace['nation']}", caption, legend)
@@ -267,7 +406,7 @@ def partner_network(graph: Graph, as_of: str | None, everyone: bool = False) -> 
         )
     for a, b, w in links.edges(data="weight"):
         if a in keep and b in keep:
-            net.add_edge(f"n:{a}", f"n:{b}", value=w, title=f"{w} shared")
+            _edge(net, f"n:{a}", f"n:{b}", "shares active agreements with", f"{w} shared", value=w)
     more = "" if len(shown) == len(rows) else f" The {len(shown)} most connected of {len(rows)} nations."
     caption = "Nations linked by shared active agreements; colour = community, size = weighted degree." + more
     everything = "?" + urlencode({"all": "1"} | ({"as_of": as_of} if as_of else {}))

@@ -192,6 +192,8 @@ def shot(page: Any, name: str) -> None:
     """A screenshot of the whole page, at the README tour's size."""
     SHOTS.mkdir(exist_ok=True)
     page.set_viewport_size({"width": 1400, "height": 1000})
+    if page.evaluate("() => document.body.dataset.settled === 'true'"):  # a picture refits to the new size
+        page.wait_for_function("() => document.body.dataset.fittedWidth === '1400'", timeout=10_000)
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=False)
 
 
@@ -589,6 +591,7 @@ PICTURES = [
     "/pictures/nations/AUS",
     "/pictures/forums/NATO",
     "/pictures/agreements/SMP-FW-GBR",
+    "/pictures/technologies/USML-EXCL-S1-02",
     "/pictures/partners",
 ]
 
@@ -617,6 +620,36 @@ def test_picture_labels_are_legible_and_nodes_inside_the_canvas(page: Any, url: 
     shot(page, "picture-" + url.removeprefix("/pictures/").replace("/", "-"))
 
 
+def _heights(page: Any) -> dict[str, float]:
+    """Each node's vertical position on the canvas (smaller is higher)."""
+    return page.evaluate(
+        "() => Object.fromEntries(window.stkgNetwork.body.nodeIndices"
+        ".map(id => [id, window.stkgNetwork.getPosition(id).y]))"
+    )
+
+
+def test_trees_are_drawn_top_down(page: Any) -> None:
+    """A technology's broader technologies sit above it and its narrower ones below; an agreement's
+    framework and forums above it, its parties and technologies below."""
+    settled(page, "/pictures/technologies/USML-EXCL-S1-02")
+    y = _heights(page)
+    me = y["t:USML-EXCL-S1-02"]
+    assert y["t:USML-EXCL-S2-01"] < me and y["t:USML-IV"] < me  # two of its 22 broader technologies
+    upward = page.evaluate(
+        "() => window.stkgNetwork.body.data.edges.get().filter(e => e.relation === 'narrower than')"
+        ".map(e => [e.from, e.to])"
+    )
+    assert len(upward) >= 22 and all(y[lower] > y[upper] for lower, upper in upward)  # every edge goes up
+    settled(page, "/pictures/agreements/SMP-001")
+    y = _heights(page)
+    above = [k for k in y if k.startswith(("f:", "c:"))]
+    below = [k for k in y if k.startswith(("n:", "t:"))]
+    assert above and below
+    assert all(y[k] < y["a:SMP-001"] for k in above) and all(y[k] > y["a:SMP-001"] for k in below)
+    assert "party to" in page.locator("#edge-legend").inner_text()
+    shot(page, "picture-tree-agreement")
+
+
 def test_a_forum_draws_its_members_as_one_group_that_opens(page: Any) -> None:
     settled(page, "/pictures/forums/NATO")
     assert page.evaluate("window.stkgNetwork.isCluster('group:members')")
@@ -640,7 +673,7 @@ def test_clicking_a_node_adds_its_neighbours(page: Any) -> None:
 
 def test_the_partner_network_names_communities_and_shows_more(page: Any) -> None:
     settled(page, "/pictures/partners")
-    legend = page.locator(".legend span").all_inner_texts()
+    legend = page.locator("#node-legend span").all_inner_texts()
     assert legend and all(re.match(r"^[A-Z]{3}", t) for t in legend)
     shown = page.evaluate("window.stkgNodes.length")
     if page.locator("#show-more").count():

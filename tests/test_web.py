@@ -6,6 +6,7 @@ import datetime as dt
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -241,3 +242,51 @@ def test_show_all_keeps_the_date_asked(local: TestClient, monkeypatch: pytest.Mo
     assert f'href="?all=1&amp;as_of={AS_OF}" id="show-more"' in html
     everyone = get(local, f"/pictures/partners?all=1&as_of={AS_OF}")
     assert 'id="show-more"' not in everyone
+
+
+# ---------------------------------------------------------------- pictures
+def _levels(drawing: tuple[Any, ...]) -> dict[str, int | None]:
+    nodes, *_ = drawing[0].get_network_data()
+    return {n["id"]: n.get("level") for n in nodes}
+
+
+def test_trees_carry_levels_and_networks_do_not(loaded: Graph) -> None:
+    from api import picture
+
+    tech = picture.technology_drawing(loaded, "ML", None)
+    assert _levels(tech) == {"t:AI": 0, "t:ML": 1, "t:NLP": 2}  # broader above, narrower below
+    _, edges, *_ = tech[0].get_network_data()
+    assert sorted((e["from"], e["to"], e["relation"]) for e in edges) == [
+        ("t:ML", "t:AI", "narrower than"),
+        ("t:NLP", "t:ML", "narrower than"),
+    ]
+    pa = picture.agreement_drawing(loaded, "P1", None)
+    assert _levels(pa) == {"a:P1": 1, "a:F1": 0, "c:NAVY": 0, "n:USA": 2, "n:GBR": 2, "t:NLP": 3}
+    assert set(_levels(picture.nation_partners_drawing(loaded, "GBR", None)).values()) == {None}
+
+
+def test_the_line_legend_names_only_what_is_drawn(loaded: Graph) -> None:
+    from api import picture
+
+    _, edges, *_ = picture.agreement_drawing(loaded, "P1", None)[0].get_network_data()
+    legend = picture.edge_legend(edges)
+    assert [e["name"] for e in legend] == ["party to", "under the framework", "covers", "leads"]
+    assert not any(e["width"] for e in legend)
+    _, edges, *_ = picture.nation_partners_drawing(loaded, "GBR", None)[0].get_network_data()
+    assert picture.edge_legend(edges) == [
+        {
+            "name": "shares active agreements with",
+            "colour": "#6b7a8a",
+            "dashed": False,
+            "width": picture.WIDTH,
+        }
+    ]
+
+
+def test_a_technology_has_a_taxonomy_picture_that_expands(local: TestClient) -> None:
+    assert 'src="/pictures/technologies/ML"' in get(local, "/technologies/ML")
+    html = get(local, "/pictures/technologies/ML")
+    assert '"hierarchical": {"direction": "UD", "enabled": true' in html.replace("\n", "")
+    assert 'id="edge-legend"' in html and "narrower than" in html
+    more = get(local, "/pictures/neighbours/technologies/NLP")
+    assert {n["id"] for n in more["nodes"]} == {"t:NLP", "t:ML", "t:AI"}
