@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import Annotated, Any
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
@@ -11,7 +10,7 @@ from markupsafe import Markup, escape
 
 from api.access import need
 from api.keys import PERMISSION_FOR, Principal
-from api.paging import Paging, parse
+from api.paging import Paging, links, parse
 from api.v1 import answer, browsable, graph_of
 from queries import browse
 from queries.param import as_of as day
@@ -75,24 +74,13 @@ def _list_page(kind: str) -> None:
             listing=browse.LISTINGS[kind],
             found=found,
             asked=asked,
-            pager=_pager(asked, found),
+            pager=links(
+                list(asked.items()), found["offset"], found["limit"], found["total"], len(found["rows"])
+            ),
         )
 
     show.__doc__ = f"The {kind}, sortable, filterable and paged."
     router.add_api_route(f"/{kind}", show, methods=["GET"], response_class=HTMLResponse)
-
-
-def _pager(asked: dict[str, str], found: dict[str, Any]) -> dict[str, str | None]:
-    """Links to the previous and next pages, keeping every other choice."""
-    offset, limit, total = found["offset"], found["limit"], found["total"]
-
-    def at(start: int) -> str:
-        return "?" + urlencode({k: v for k, v in asked.items() if k != "offset"} | {"offset": str(start)})
-
-    return {
-        "previous": at(max(offset - limit, 0)) if offset > 0 else None,
-        "next": at(offset + limit) if offset + limit < total else None,
-    }
 
 
 for _kind in browse.LISTINGS:

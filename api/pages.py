@@ -16,6 +16,7 @@ from api.access import COOKIE, check_csrf, need, principal
 from api.guard import inline_policy
 from api.keys import PERMISSION_FOR, Principal, digest
 from api.lists import highlight
+from api.paging import links
 from api.v1 import answer, detail_of, graph_of, run_analysis, served, uploaded
 from graph.errors import (
     AuthError,
@@ -243,6 +244,8 @@ FORM_PAGES = {"predraft-check": "/predraft", "disclosure-trace": "/disclose", "d
 async def analysis_page(request: Request, name: str, who: Principal = Depends(need("read"))) -> Html:
     """One analysis: a filter form from its declared parameters, the rows, and a CSV link."""
     await with_names(request)
+    if request.query_params.get("where") and request.query_params.get("equals"):
+        return _filtered(request)
     if name in FORM_PAGES:  # an analysis with its own form page
         query = f"?{request.url.query}" if request.url.query else ""
         return RedirectResponse(FORM_PAGES[name] + query, status_code=307)
@@ -289,27 +292,18 @@ async def analysis_page(request: Request, name: str, who: Principal = Depends(ne
         columns=columns,
         dates=EXPIRY_DATES,
         total=total,
-        shown=_shown(request, paging, total, len(rows)),
+        shown=links(
+            request.query_params.multi_items(), paging.offset, paging.limit or total, total, len(rows)
+        ),
     )
 
 
-def _shown(request: Request, paging: Any, total: int, count: int) -> dict[str, Any]:
-    """Where this page of rows sits, with links to sort by a column and to the pages around it."""
-    q = dict(request.query_params)
-    offset, limit = paging.offset, paging.limit
-    keep = {k: v for k, v in q.items() if k not in ("offset", "sort") and v}
-
-    def at(**more: Any) -> str:
-        return "?" + urlencode(keep | {k: str(v) for k, v in more.items() if v not in (None, "")})
-
-    return {
-        "first": offset + 1 if count else 0,
-        "last": offset + count,
-        "sort": q.get("sort", ""),
-        "by": lambda c: at(sort=("-" + c) if q.get("sort") == c else c),
-        "previous": at(offset=max(offset - limit, 0), sort=q.get("sort")) if offset > 0 else None,
-        "next": at(offset=offset + limit, sort=q.get("sort")) if offset + count < total else None,
-    }
+def _filtered(request: Request) -> Response:
+    """The filter form's field and value, added to the address as the API's `filter=field:value`."""
+    q = request.query_params
+    kept = [(k, v) for k, v in q.multi_items() if k not in ("where", "equals", "offset")]
+    kept.append(("filter", f"{q['where']}:{q['equals']}"))
+    return RedirectResponse(f"{request.url.path}?{urlencode(kept)}", status_code=303)
 
 
 #: Rows an analysis page shows at once unless the address asks for another `limit`.

@@ -6,6 +6,7 @@ import difflib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlencode
 
 from graph.errors import ParameterError
 
@@ -118,3 +119,33 @@ def _key(value: Any) -> Any:
     if isinstance(value, list):
         return (1, 0, ";".join(map(str, value)))
     return (1, 0, "" if value is None else str(value))
+
+
+def links(
+    items: Sequence[tuple[str, str]], offset: int, limit: int, total: int, count: int
+) -> dict[str, Any]:
+    """Where a page of rows sits, with links to sort by a column, to the pages around it and to drop each
+    filter, keeping every other choice of the address (repeated filters included)."""
+    keep = [(k, v) for k, v in items if k not in ("offset", "sort") and v]
+    sort = next((v for k, v in items if k == "sort" and v), "")
+
+    def at(pairs: list[tuple[str, str]], **more: Any) -> str:
+        return "?" + urlencode(pairs + [(k, str(v)) for k, v in more.items() if v not in (None, "")])
+
+    return {
+        "first": offset + 1 if count else 0,
+        "last": offset + count,
+        "sort": sort,
+        "by": lambda c: at(keep, sort=("-" + c) if sort == c else c),
+        "previous": at(keep, offset=max(offset - limit, 0), sort=sort) if offset > 0 else None,
+        "next": at(keep, offset=offset + limit, sort=sort) if offset + count < total else None,
+        "filters": [
+            {
+                "field": v.partition(":")[0],
+                "value": v.partition(":")[2],
+                "remove": at(keep[:i] + keep[i + 1 :], sort=sort),
+            }
+            for i, (k, v) in enumerate(keep)
+            if k == "filter"
+        ],
+    }

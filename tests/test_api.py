@@ -491,7 +491,7 @@ def test_cypher_endpoint_is_admin_only_and_read_only(keyed: TestClient, loaded: 
 def test_pages_render_with_data(local: TestClient) -> None:
     home = get(local, f"/?as_of={AS_OF}")
     assert "coverage-gaps" in home and "duplicate-clusters" in home and "exclusionary-consortia" in home
-    assert '<a href="/technologies/QC">QC</a>' in home
+    assert '<a href="/technologies/QC" title="Quantum">QC</a>' in home  # its name has a column
     assert '<a href="/nations/GBR">GBR</a>' in get(local, "/search?q=kingdom")
     nation = get(local, f"/nations/GBR?as_of={AS_OF}")
     assert 'src="/pictures/nations/GBR?as_of=2025-01-01"' in nation and "Machine learning" not in nation
@@ -618,8 +618,11 @@ def test_the_pair_page_shows_what_two_nations_share(local: TestClient) -> None:
     nation = get(local, f"/nations/GBR?as_of={AS_OF}")
     assert f'href="/nations/GBR/with/USA?as_of={AS_OF}"' in nation
     pair = get(local, f"/nations/GBR/with/USA?as_of={AS_OF}")
-    assert "3 active agreements in common" in pair and '<a href="/agreements/P2">P2</a>' in pair
-    assert '<a href="/forums/ALL">ALL</a>' in pair
+    assert (
+        "3 active agreements in common" in pair
+        and '<a href="/agreements/P2" title="US-UK-FR ML PA">P2</a>' in pair
+    )
+    assert '<a href="/forums/ALL" title="Alliance">ALL</a>' in pair
     assert "No active agreement in common" in get(local, f"/nations/GBR/with/CAN?as_of={AS_OF}")
     assert "Atlantis" in get(local, "/nations/GBR/with/Atlantis", status=404)
 

@@ -498,6 +498,7 @@ ACCESSIBLE = [
     "/exemptions",
     "/search?q=quantum",
     "/nations/AUS",
+    "/nations/GBR",
     "/forums/NATO",
     "/agreements/SMP-FW-GBR",
     "/technologies/MP-AI",
@@ -505,6 +506,10 @@ ACCESSIBLE = [
     "/analyses",
     "/analyses/duplicate-clusters",
     "/analyses/expiring",
+    "/analyses/partner-centrality?filter=nation:GBR",
+    "/pictures/technologies/USML-EXCL-S1-02",
+    "/pictures/agreements/SMP-001",
+    "/pictures/partners",
     "/predraft?parties=USA,CHN&technologies=MP-AI",
     "/disclose?nation=AUS&technology=USML-IV",
     "/whatif?extend=ITAR-126.7&to=CAN",
@@ -713,3 +718,28 @@ def test_a_picture_zooms_and_pans_from_the_keyboard(page: Any) -> None:
     page.wait_for_timeout(300)
     page.keyboard.up("ArrowLeft")
     assert page.evaluate("window.stkgNetwork.getViewPosition().x") != centre
+
+
+def test_entity_page_tables_sort_and_filter_in_the_browser(page: Any) -> None:
+    page.goto("/nations/GBR")
+    table = page.locator("h2:has-text('Agreements') + p.table-filter + table.local")
+    ids = table.locator("tbody tr td:first-child")
+    count = ids.count()
+    assert count > 10
+    heading = table.locator("th", has=page.locator("button", has_text="id"))
+    heading.locator("button").focus()
+    page.keyboard.press("Enter")  # the column headings are buttons: the keyboard sorts too
+    assert heading.get_attribute("aria-sort") == "ascending"
+    ascending = ids.all_inner_texts()
+    assert ascending == sorted(ascending, key=str.lower)
+    page.keyboard.press("Enter")
+    assert heading.get_attribute("aria-sort") == "descending"
+    assert ids.all_inner_texts() == ascending[::-1]
+    page.fill("h2:has-text('Agreements') + p.table-filter input", "framework")
+    shown = table.locator("tbody tr:not([hidden])")
+    assert 0 < shown.count() < count
+    assert all("framework" in t.lower() for t in shown.all_inner_texts())
+    assert page.locator("h2:has-text('Agreements') + p.table-filter .table-count").inner_text() == (
+        f"{shown.count()} of {count} rows"
+    )
+    shot(page, "nation-gbr-table-filtered")

@@ -222,16 +222,40 @@ def test_the_favicon_is_served(local: TestClient) -> None:
     assert '<link rel="icon" href="/static/favicon.svg"' in get(local, "/")
 
 
+def test_entity_tables_leave_missing_values_empty_and_do_not_repeat_names(local: TestClient) -> None:
+    html = get(local, "/nations/GBR")
+    assert "None" not in html  # GBR's membership of ALL has no end date: an empty cell
+    memberships = html.split("<h2>Memberships</h2>", 1)[1].split("</table>", 1)[0]
+    assert '<a href="/forums/ALL" title="Alliance">ALL</a>' in memberships  # the name has its own column
+    assert 'class="local"' in memberships  # sorted and filtered in the browser (table.js)
+    technology = get(local, "/agreements/P1").split("<h2>Technologies</h2>", 1)[1].split("</table>", 1)[0]
+    assert "NLP" in technology
+
+
 def test_analysis_tables_sort_and_page_on_the_server(local: TestClient) -> None:
     ranked = get(local, f"/analyses/partner-centrality?as_of={AS_OF}&sort=nation")
-    nations = re.findall(r'<td><a href="/nations/([A-Z]{3})">', ranked.split("<tbody>", 1)[1])
+    nations = re.findall(r'<td><a href="/nations/([A-Z]{3})"', ranked.split("<tbody>", 1)[1])
     assert nations == sorted(nations) and len(nations) == 3
     assert f'href="?as_of={AS_OF}&amp;sort=-nation"' in ranked  # clicking again reverses
     first = get(local, f"/analyses/partner-centrality?as_of={AS_OF}&sort=-nation&limit=2")
     assert "3 row(s); rows 1–2 shown" in first and 'rel="next"' in first
-    assert re.findall(r'<td><a href="/nations/([A-Z]{3})">', first.split("<tbody>", 1)[1]) == ["USA", "GBR"]
+    assert re.findall(r'<td><a href="/nations/([A-Z]{3})"', first.split("<tbody>", 1)[1]) == ["USA", "GBR"]
     bad = get(local, "/analyses/partner-centrality?sort=colour", status=422)
     assert "colour" in bad and 'id="form-error"' in bad
+
+
+def test_analysis_rows_filter_from_a_form_and_keep_every_filter(local: TestClient) -> None:
+    url = f"/analyses/partner-centrality?as_of={AS_OF}"
+    sent = local.get(url + "&where=nation&equals=GBR&offset=2", follow_redirects=False)
+    assert sent.status_code == 303  # the form's field and value become the API's filter=field:value
+    assert sent.headers["location"] == f"/analyses/partner-centrality?as_of={AS_OF}&filter=nation%3AGBR"
+    one = get(local, sent.headers["location"])
+    assert re.findall(r'<td><a href="/nations/([A-Z]{3})"', one.split("<tbody>", 1)[1]) == ["GBR"]
+    assert f'nation = GBR <a href="?as_of={AS_OF}"' in one  # its chip removes it
+    both = get(local, url + "&filter=nation:GBR&filter=nation:USA&sort=nation")
+    assert "0 row(s)" in both or "Nothing found" in both  # filters combine: no nation is both
+    assert f'href="?as_of={AS_OF}&amp;filter=nation%3AUSA&amp;sort=nation"' in both  # drop one, keep the rest
+    assert 'id="row-filter"' in both and "<option>partners</option>" in both
 
 
 def test_show_all_keeps_the_date_asked(local: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
