@@ -551,6 +551,31 @@ def test_axe_finds_no_serious_or_critical_violation(axe_page: Any, url: str) -> 
     assert found == [], f"{url}: {found}"
 
 
+#: An A4 page's printable width at 96 px per inch (210 mm less 15 mm margins each side).
+PRINT_WIDTH = 680
+
+
+@pytest.mark.parametrize("url", ACCESSIBLE)
+def test_every_page_prints_the_answer_only_within_the_page_width(axe_page: Any, url: str) -> None:
+    """Print media: no navigation, forms or pagers; nothing wider than the paper; a PDF that has a page."""
+    axe_page.set_viewport_size({"width": PRINT_WIDTH, "height": 1000})
+    axe_page.goto(url)
+    axe_page.emulate_media(media="print")
+    try:
+        shown = axe_page.evaluate(
+            """() => [...document.querySelectorAll('nav, form, .pager, .hint, .table-filter')]
+                       .filter(e => e.offsetParent !== null && getComputedStyle(e).display !== 'none')
+                       .map(e => e.tagName + '.' + e.className)"""
+        )
+        assert shown == [], f"{url}: printed {shown}"
+        wide = axe_page.evaluate("() => document.documentElement.scrollWidth")
+        assert wide <= PRINT_WIDTH + 1, f"{url}: {wide} px wide in print"
+        assert axe_page.pdf(format="A4", margin={"left": "15mm", "right": "15mm"})[:5] == b"%PDF-"
+    finally:
+        axe_page.emulate_media(media="screen")
+        axe_page.set_viewport_size({"width": 1280, "height": 900})
+
+
 def test_axe_does_report_a_violation(axe_page: Any) -> None:
     """The check can fail: an unlabelled input and a low-contrast line added to a page are found."""
     axe_page.goto("/analyses")
