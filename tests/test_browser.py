@@ -138,6 +138,7 @@ def test_home_search_nation_page_and_its_picture(page: Any) -> None:
     page.goto("/")
     assert page.locator("h1").inner_text() == "Defense S&T cooperation"
     assert page.locator("section.finding h2").count() == 3
+    shot(page, "home")
     page.fill("input[name=q]", "Australia")
     page.click("nav button[type=submit]")
     page.click("a[href='/nations/AUS']")
@@ -145,6 +146,8 @@ def test_home_search_nation_page_and_its_picture(page: Any) -> None:
     frame = picture_frame(page)
     assert drawn_pixels(frame) > 500
     assert int(frame.locator("body").get_attribute("data-drawn-nodes")) > 1
+    frame.wait_for_function("() => document.body.dataset.settled === 'true'", timeout=60_000)
+    shot(page, "nation-aus")
 
 
 def test_disclosure_trace_form_shows_the_verdict(page: Any) -> None:
