@@ -554,6 +554,23 @@ def test_axe_finds_no_serious_or_critical_violation(axe_page: Any, url: str) -> 
     assert found == [], f"{url}: {found}"
 
 
+def _slug(url: str) -> str:
+    """A file name for a page's screenshot."""
+    return "page-" + (re.sub(r"[^A-Za-z0-9]+", "-", url).strip("-") or "home")
+
+
+@pytest.mark.parametrize("url", ACCESSIBLE)
+def test_every_page_is_photographed_for_the_tour(page: Any, url: str) -> None:
+    """Each page at 1400x1000 in tests/screenshots/ (the README's tour links them), after its pictures settle."""
+    response = page.goto(url)
+    assert response is not None and response.status in (200, 404)  # the Atlantis form error is a 404
+    if page.locator("iframe.picture").count():
+        frame = picture_frame(page)
+        frame.wait_for_function("() => document.body.dataset.settled === 'true'", timeout=60_000)
+    shot(page, _slug(url))
+    assert (SHOTS / f"{_slug(url)}.png").stat().st_size > 10_000
+
+
 #: An A4 page's printable width at 96 px per inch (210 mm less 15 mm margins each side).
 PRINT_WIDTH = 680
 
