@@ -16,7 +16,7 @@ from neo4j import GraphDatabase
 from neo4j.exceptions import AuthError as Neo4jAuthError
 from neo4j.exceptions import Neo4jError, ServiceUnavailable
 
-from graph import engine
+from graph import engine, message
 from graph.errors import (
     ConfigError,
     ConflictError,
@@ -80,7 +80,7 @@ class Graph:
     def write(self, cypher: str, params: dict[str, Any] | None = None) -> list[Row]:
         """Run one write query in its own committed transaction."""
         with self.transaction() as tx:
-            return [r.data() for r in tx.run(cypher, params or {})]
+            return [r.data() for r in _run(tx, cypher, params)]
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[neo4j.Transaction]:
@@ -128,7 +128,9 @@ class Graph:
 
 
 def _run(tx: neo4j.Transaction, cypher: str, params: dict[str, Any] | None) -> neo4j.Result:
-    """Send a query; a parameter the driver cannot encode (a 65-bit integer...) is the caller's error."""
+    """Send a query; a parameter the driver cannot encode (a 65-bit integer...) or that no Bolt message
+    can carry is the caller's error."""
+    message.check(params)
     try:
         return tx.run(cypher, params or {})
     except (OverflowError, TypeError) as exc:

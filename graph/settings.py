@@ -13,6 +13,25 @@ def _default_data_dir() -> Path:
     return Path(base) / "stkg"
 
 
+#: The embedded engine's default heap: this share of the machine's memory, within a floor and a cap (MiB).
+HEAP_SHARE, HEAP_FLOOR_MIB, HEAP_CAP_MIB = 4, 1024, 4096
+
+
+def memory_bytes() -> int:
+    """This machine's memory, or its container's limit when lower (cgroup v2)."""
+    total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    limit = Path("/sys/fs/cgroup/memory.max")
+    raw = limit.read_text().strip() if limit.exists() else "max"
+    return min(total, int(raw)) if raw.isdigit() else total
+
+
+def default_heap() -> str:
+    """A quarter of the memory, at least 1 GiB and at most 4 GiB: big loads fit without a setting, and
+    several stkg processes on one machine still do."""
+    mib = memory_bytes() // HEAP_SHARE // 2**20
+    return f"{min(max(mib, HEAP_FLOOR_MIB), HEAP_CAP_MIB)}m"
+
+
 def _int(name: str, default: int) -> int:
     """Read an integer setting, naming the variable when it is malformed."""
     raw = os.environ.get(name)
@@ -38,7 +57,8 @@ class Settings:
     neo4j_password: str | None
     # Neo4j database name ("neo4j" on a default install).
     neo4j_database: str
-    # Maximum JVM heap of the embedded engine, as a JVM size ("1g", "768m").
+    # Maximum JVM heap of the embedded engine, as a JVM size ("1g", "768m"); default: a quarter of memory,
+    # 1 GiB to 4 GiB (default_heap).
     heap: str
     # Seconds to wait for the embedded engine to start or for another process's engine.
     start_timeout: int
@@ -46,6 +66,8 @@ class Settings:
     handoff_timeout: int
     # Rows per UNWIND batch when ingest writes to the graph.
     batch_size: int
+    # Bytes of parameters per UNWIND batch (ArcadeDB's Bolt server refuses a message over 16 MiB).
+    batch_bytes: int
     # Seconds any engine command may run before the engine cancels it (reads; each write batch too).
     query_timeout: int
     # File of API keys ("key_id:role:sha256hex" per line); empty means <data_dir>/api-keys if present.
@@ -91,10 +113,11 @@ class Settings:
             neo4j_user=env("STKG_NEO4J_USER") or "neo4j",
             neo4j_password=env("STKG_NEO4J_PASSWORD") or None,
             neo4j_database=env("STKG_NEO4J_DATABASE") or "neo4j",
-            heap=env("STKG_HEAP") or "1g",
+            heap=env("STKG_HEAP") or default_heap(),
             start_timeout=_int("STKG_START_TIMEOUT", 60),
             handoff_timeout=_int("STKG_HANDOFF_TIMEOUT", 120),
             batch_size=_int("STKG_BATCH_SIZE", 10000),
+            batch_bytes=_int("STKG_BATCH_BYTES", 4 * 1024 * 1024),
             query_timeout=_int("STKG_QUERY_TIMEOUT", 30),
             api_keys_file=env("STKG_API_KEYS_FILE") or None,
             api_keys=env("STKG_API_KEYS") or None,

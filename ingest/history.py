@@ -16,7 +16,7 @@ from typing import Any
 
 import neo4j
 
-from graph import schema
+from graph import message, schema
 from graph.connection import Graph
 from graph.errors import NotFoundError
 from graph.values import plain
@@ -137,7 +137,7 @@ def planning_changes(planned: list[PlanningChange]) -> list[Change]:
 ADDED_PER_RECORD = 1000
 
 
-def write(tx: neo4j.Transaction, changes: list[Change], run_id: str, size: int) -> None:
+def write(tx: neo4j.Transaction, changes: list[Change], run_id: str, size: tuple[int, int]) -> None:
     """Create the run's Change nodes inside the ingest's transaction, in batches: one per changed entity,
     and one per table and thousand keys for the entities added."""
     label = schema.CHANGE.label
@@ -166,8 +166,8 @@ def write(tx: neo4j.Transaction, changes: list[Change], run_id: str, size: int) 
         "key: row.key, keys: row.keys, change: row.change, properties: row.properties, "
         "relationships: row.relationships})"
     )
-    for start in range(0, len(rows), size):
-        tx.run(create, {"rows": rows[start : start + size]}).consume()
+    for batch in message.batches(rows, *size):
+        tx.run(create, {"rows": batch}).consume()
 
 
 def _json(value: Any) -> str:

@@ -251,7 +251,7 @@ def _ingest_once(
         with graph.transaction() as tx:
             write(tx, states, run_id, graph.settings, progress.advance)
             planning.write(tx, planned, run_id)
-            history.write(tx, changed, run_id, graph.settings.batch_size)
+            history.write(tx, changed, run_id, (graph.settings.batch_size, graph.settings.batch_bytes))
             _record_run(tx, summary, data, started)
     finally:
         progress.finish()

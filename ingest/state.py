@@ -105,9 +105,8 @@ def existing(
     scan = len(states) > SCAN_ABOVE
     owner = f"(n:{spec.label})" if scan else f"(n:{spec.label} {{{spec.key}: k}})"
     head = "" if scan else "UNWIND $keys AS k "
-    found = graph.read(
-        f"{head}MATCH {owner} RETURN n.{spec.key} AS k, properties(n) AS p", {"keys": list(states)}
-    )
+    keys = {} if scan else {"keys": list(states)}  # a scan sends no keys: a big list could pass Bolt's limit
+    found = graph.read(f"{head}MATCH {owner} RETURN n.{spec.key} AS k, properties(n) AS p", keys)
     props = {r["k"]: r["p"] for r in found if r["k"] in states}
     rels: dict[tuple[Owned, str], RelSet] = defaultdict(dict)
     for owned in {o for s in states.values() for o in s.rels} if props else ():
@@ -115,7 +114,7 @@ def existing(
         rows = graph.read(
             f"{head}MATCH {owner}{arrow}(m:{owned.other}) "
             f"RETURN n.{spec.key} AS k, m.{BY_LABEL_KEY[owned.other]} AS o, properties(r) AS p",
-            {"keys": [k for k, s in states.items() if owned in s.rels and k in props]},
+            {} if scan else {"keys": [k for k, s in states.items() if owned in s.rels and k in props]},
         )
         for r in rows:
             if owned in states.get(r["k"], NodeState(None)).rels:
@@ -158,7 +157,7 @@ def _by_fingerprint(graph: Graph, spec: NodeTable, states: dict[str, NodeState])
         if scan
         else f"UNWIND $keys AS k MATCH (n:{spec.label} {{{spec.key}: k}}) RETURN k, n.fingerprint AS f"
     )
-    stored = {r["k"]: r["f"] for r in graph.read(query, {"keys": list(states)})}
+    stored = {r["k"]: r["f"] for r in graph.read(query, {} if scan else {"keys": list(states)})}
     for key, state in states.items():
         state.props = {**(state.props or {}), "fingerprint": fingerprint(state)}
         if key not in stored:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import neo4j
 
+from graph import message
 from graph.schema import FINGERPRINT, PROVENANCE
 from graph.settings import Settings
 from ingest.mapping import NODE_TABLES, NodeTable, Owned
@@ -20,13 +21,17 @@ def _inline(var: str, names: tuple[str, ...]) -> str:
     return "{" + ", ".join(f"{n}: {var}.{n}" for n in names) + "}"
 
 
-def _batches(items: list[Any], size: int) -> list[list[Any]]:
-    """Split a list into batches of at most `size`."""
-    return [items[i : i + size] for i in range(0, len(items), size)]
+#: A batch's most rows and most bytes (Settings.batch_size, Settings.batch_bytes).
+Size = tuple[int, int]
+
+
+def _batches(items: list[Any], size: Size) -> Iterator[list[Any]]:
+    """Batches small enough for one Bolt message (graph/message.py)."""
+    return message.batches(items, *size)
 
 
 def _upsert_nodes(
-    tx: neo4j.Transaction, spec: NodeTable, rows: list[dict[str, Any]], size: int, tick: Progress
+    tx: neo4j.Transaction, spec: NodeTable, rows: list[dict[str, Any]], size: Size, tick: Progress
 ) -> None:
     """CREATE new nodes (cheaper than MERGE), MATCH changed ones; both take the row's properties."""
     names = (spec.key, *spec.props, *PROVENANCE, FINGERPRINT)
@@ -44,7 +49,7 @@ def _replace_rels(
     owned: Owned,
     stale: list[str],
     groups: list[dict[str, Any]],
-    size: int,
+    size: Size,
     tick: Progress,
 ) -> None:
     """Delete the managed relationships of changed owners, then create the wanted ones."""
@@ -60,7 +65,7 @@ def _replace_rels(
     )
     for batch in _batches(stale, size):
         tx.run(delete, {"keys": batch}).consume()
-    for batch in _batches(groups, max(1, size // 4)):
+    for batch in _batches(groups, (max(1, size[0] // 4), size[1])):
         tx.run(create, {"rows": batch}).consume()
         tick(sum(len(g["rels"]) for g in batch))
 
@@ -79,7 +84,7 @@ def write(
     tick: Progress,
 ) -> None:
     """Nodes of every table first (so references resolve), then relationships."""
-    size = settings.batch_size
+    size = (settings.batch_size, settings.batch_bytes)
     changed = {
         spec.table: {k: s for k, s in states[spec.table].items() if s.status in ("created", "updated")}
         for spec in NODE_TABLES

@@ -207,3 +207,16 @@ def test_engine_retries_when_a_free_port_is_taken_before_it_binds(tmp_path: Path
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.split() == ["1", "True"]
+
+
+@pytest.mark.parametrize(("gib", "heap"), [(2, "1024m"), (8, "2048m"), (24, "4096m"), (64, "4096m")])
+def test_the_default_heap_is_a_quarter_of_memory_within_a_floor_and_a_cap(
+    monkeypatch: pytest.MonkeyPatch, gib: int, heap: str
+) -> None:
+    from graph import settings
+
+    monkeypatch.setattr(settings, "memory_bytes", lambda: gib * 2**30)
+    monkeypatch.delenv("STKG_HEAP", raising=False)
+    assert settings.Settings.from_env().heap == heap
+    monkeypatch.setenv("STKG_HEAP", "6g")
+    assert settings.Settings.from_env().heap == "6g"
