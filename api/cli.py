@@ -411,12 +411,16 @@ def status(c: Context, fmt: str) -> None:
     type=click.Path(path_type=Path, exists=True, dir_okay=False),
     help="A YAML mapping from your own sheets and columns to the contract (see ingest/examples/).",
 )
+@click.option("--quiet", is_flag=True, help="No progress bar (for scripts); the summary is still printed.")
 @pass_ctx
-def ingest(c: Context, path: Path, dry_run: bool, ignore_unknown_tables: bool, mapping: Path | None) -> None:
+def ingest(
+    c: Context, path: Path, dry_run: bool, ignore_unknown_tables: bool, mapping: Path | None, quiet: bool
+) -> None:
     """Load a CSV directory, an .xlsx workbook or a .json file (all or nothing)."""
-    from ingest.pipeline import StderrBar, ingest_path
+    from ingest.pipeline import Progress, StderrBar, ingest_path
 
-    summary = ingest_path(c.graph, path, dry_run, StderrBar(), ignore_unknown_tables, mapping)
+    bar = Progress() if quiet else StderrBar()
+    summary = ingest_path(c.graph, path, dry_run, bar, ignore_unknown_tables, mapping)
     click.echo(summary.describe())
     if not dry_run and summary.changed:
         _recheck_watches(c)

@@ -137,43 +137,72 @@ def _columns(data: Input) -> dict[str, set[str]]:
 
 
 class Progress:
-    """Progress reporting; the default reports nothing."""
+    """Progress reporting; the default reports nothing (scripts, `stkg ingest --quiet`)."""
 
     def start(self, total: int) -> None:
         """The write is about to send `total` rows and relationships."""
 
-    def advance(self, n: int) -> None:
-        """`n` more were sent."""
+    def advance(self, n: int, what: str = "") -> None:
+        """`n` more of `what` (a table, or a table's relationship column) were sent."""
 
     def finish(self) -> None:
         """The write ended (committed or not)."""
 
 
 class StderrBar(Progress):
-    """A progress bar on stderr, shown only for large inputs."""
+    """Progress on stderr for large inputs: what is being written, how much is done and an ETA from the
+    rate measured so far (click's bar on a terminal; a line per table, and every few seconds, in a log);
+    at the end, rows and relationships written per table."""
 
     THRESHOLD = 5000
+    #: Seconds between progress lines when stderr is not a terminal.
+    EVERY = 2.0
 
     def __init__(self) -> None:
         self._bar: Any = None
+        self._written: dict[str, int] = {}  # what -> rows or relationships sent
+        self._total = self._done = 0
+        self._began = self._said = 0.0
+        self._what = ""
 
     def start(self, total: int) -> None:
-        """Open the bar when there is enough to show."""
-        if total >= self.THRESHOLD:
+        """Begin reporting when there is enough to show."""
+        if total < self.THRESHOLD:
+            return
+        self._total, self._began = total, time.monotonic()
+        if sys.stderr.isatty():
             import click
 
-            self._bar = click.progressbar(length=total, label="writing", file=sys.stderr)
+            self._bar = click.progressbar(
+                length=total, label="writing", file=sys.stderr, show_eta=True, show_pos=True
+            )
             self._bar.__enter__()
 
-    def advance(self, n: int) -> None:
-        """Move the bar."""
+    def advance(self, n: int, what: str = "") -> None:
+        """Count what was sent and show it."""
+        if not self._total:
+            return
+        self._written[what] = self._written.get(what, 0) + n
+        self._done += n
         if self._bar is not None:
+            self._bar.label = f"writing {what}"
             self._bar.update(n)
+        elif what != self._what or time.monotonic() - self._said >= self.EVERY:
+            self._what, self._said = what, time.monotonic()
+            sys.stderr.write(f"writing {what}: {self._done:,} of {self._total:,} ({self._eta()})\n")
+
+    def _eta(self) -> str:
+        """Share done and the time left at the rate so far."""
+        elapsed = time.monotonic() - self._began
+        left = elapsed / self._done * (self._total - self._done) if self._done else 0.0
+        return f"{100 * self._done // self._total}%, about {left:.0f} s left"
 
     def finish(self) -> None:
-        """Close the bar."""
+        """Close the bar and say what each table wrote."""
         if self._bar is not None:
             self._bar.__exit__(None, None, None)
+        for what, rows in self._written.items():
+            sys.stderr.write(f"  {what}: {rows:,} written\n")
 
 
 def ingest_input(

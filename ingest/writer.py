@@ -13,7 +13,8 @@ from graph.settings import Settings
 from ingest.mapping import NODE_TABLES, NodeTable, Owned
 from ingest.state import BY_LABEL_KEY, NodeState
 
-Progress = Callable[[int], None]
+#: Told each batch written: how many rows or relationships, and of what ("agreements", "agreements parties").
+Progress = Callable[[int, str], None]
 
 
 def _inline(var: str, names: tuple[str, ...]) -> str:
@@ -40,7 +41,7 @@ def _upsert_nodes(
     for new in (True, False):
         for batch in _batches([r for r in rows if r["new"] is new], size):
             tx.run(create if new else update, {"rows": batch}).consume()
-            tick(len(batch))
+            tick(len(batch), spec.table)
 
 
 def _replace_rels(
@@ -67,7 +68,7 @@ def _replace_rels(
         tx.run(delete, {"keys": batch}).consume()
     for batch in _batches(groups, (max(1, size[0] // 4), size[1])):
         tx.run(create, {"rows": batch}).consume()
-        tick(sum(len(g["rels"]) for g in batch))
+        tick(sum(len(g["rels"]) for g in batch), f"{spec.table} {owned.column}")
 
 
 def plan_size(states: dict[str, dict[str, NodeState]]) -> int:
@@ -115,7 +116,8 @@ def write(
         partial = [k for k, s in changed[spec.table].items() if s.props is None]
         if partial:  # their row's fingerprint no longer describes them: force a full compare next time
             forget = f"UNWIND $keys AS k MATCH (n:{spec.label} {{{spec.key}: k}}) REMOVE n.{FINGERPRINT}"
-            tx.run(forget, {"keys": partial}).consume()
+            for batch in _batches(partial, size):
+                tx.run(forget, {"keys": batch}).consume()
 
 
 def _props(props: dict[str, Any] | None) -> dict[str, Any]:

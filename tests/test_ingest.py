@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import signal
 import subprocess
 import sys
@@ -272,3 +273,20 @@ def test_killed_ingest_leaves_the_graph_as_it_was(tmp_path: Path) -> None:
     after = json.loads(run_stkg("status", "--format", "json", data_dir=db).stdout)
     assert after["nodes"] == before["nodes"] and after["relationships"] == before["relationships"]
     assert after["nodes"]["Change"] == before["nodes"]["Change"] > 0  # the killed run recorded no change
+
+
+def test_the_progress_bar_names_what_it_writes_and_quiet_hides_it(tmp_path: Path) -> None:
+    data = tmp_path / "synth"
+    write_csv(synth(2000, seed=5), data)
+    shown = run_stkg("ingest", str(data), data_dir=tmp_path / "db1")
+    assert shown.returncode == 0, shown.stderr
+    # not a terminal (a log): a line per table with the share done and the time left at the rate so far
+    assert re.search(r"^writing agreements: [\d,]+ of [\d,]+ \(\d+%, about \d+ s left\)$", shown.stderr, re.M)
+    written = dict(re.findall(r"^  (\w+(?: \w+)?): ([\d,]+) written$", shown.stderr, re.M))
+    agreements = int(written["agreements"].replace(",", ""))  # synth adds frameworks to the 2,000
+    assert agreements >= 2000 and re.search(rf"agreements +created +{agreements} ", shown.stdout)
+    assert int(written["agreements parties"].replace(",", "")) > agreements
+    quiet = run_stkg("ingest", "--quiet", str(data), data_dir=tmp_path / "db2")
+    assert quiet.returncode == 0 and "writing" not in quiet.stderr and "written" not in quiet.stderr
+    same = [re.sub(r"run-[\w-]+", "RUN", x.stdout) for x in (quiet, shown)]
+    assert same[0] == same[1]  # the summary is the same, bar or not
