@@ -152,12 +152,14 @@ def _by_fingerprint(graph: Graph, spec: NodeTable, states: dict[str, NodeState])
     if not states:
         return
     scan = len(states) > SCAN_ABOVE
-    query = (
-        f"MATCH (n:{spec.label}) RETURN n.{spec.key} AS k, n.fingerprint AS f"
+    query = (  # packed into one row: a row per node cost a Bolt message each
+        f"MATCH (n:{spec.label}) RETURN collect([n.{spec.key}, n.fingerprint]) AS x"
         if scan
-        else f"UNWIND $keys AS k MATCH (n:{spec.label} {{{spec.key}: k}}) RETURN k, n.fingerprint AS f"
+        else f"UNWIND $keys AS k MATCH (n:{spec.label} {{{spec.key}: k}}) "
+        "RETURN collect([k, n.fingerprint]) AS x"
     )
-    stored = {r["k"]: r["f"] for r in graph.read(query, {} if scan else {"keys": list(states)})}
+    rows = graph.read(query, {} if scan else {"keys": list(states)})
+    stored = {k: f for k, f in (rows[0]["x"] or [] if rows else [])}
     for key, state in states.items():
         state.props = {**(state.props or {}), "fingerprint": fingerprint(state)}
         if key not in stored:
