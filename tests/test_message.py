@@ -17,16 +17,17 @@ from tests.fixtures import count, totals
 
 
 def test_weight_bounds_what_packstream_sends() -> None:
-    assert message.weight("abc") == message.MARKER + 3
-    assert message.weight("é") == message.MARKER + 2  # UTF-8 bytes, not characters
-    assert message.weight({"k": [1, "xy"]}) == 5 * message.MARKER + 1 + 2  # map, key, list, int, string
-    assert message.weight(None) == message.MARKER
+    assert message.weight("abc") == 5  # 'abc': PackStream sends a marker and 3 bytes
+    assert message.weight("é" * 10) == 22  # UTF-8 bytes, not characters
+    row = {"id": "SMP-001", "parties": ["USA", "GBR"], "depth": 2, "end": None}
+    assert message.weight(row) >= 4 + sum(len(k) + 1 for k in row) + 8 + 1 + 6 + 6 + 1 + 1
 
 
 def test_batches_split_by_rows_and_by_bytes_in_order() -> None:
     items = ["a" * 10] * 7
     assert [len(b) for b in message.batches(items, 3, 10_000)] == [3, 3, 1]
     per = message.weight("a" * 10)
+    assert per == 12
     assert [len(b) for b in message.batches(items, 100, 2 * per)] == [2, 2, 2, 1]
     assert [len(b) for b in message.batches(["x" * 50, "y"], 100, 10)] == [1, 1]  # an item over budget alone
     assert [x for b in message.batches(list("abcdefg"), 2, 100) for x in b] == list("abcdefg")
