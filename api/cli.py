@@ -167,53 +167,31 @@ OUT = click.option("--out", type=click.Path(path_type=Path), required=True, help
 AS_OF = click.option("--as-of", help="Date (YYYY-MM-DD; default today).")
 
 
-@viz.command(name="nation")
-@click.argument("code")
-@AS_OF
-@OUT
-@pass_ctx
-def viz_nation(c: Context, code: str, as_of: str | None, out: Path) -> None:
-    """A nation's partner network."""
-    from api import picture
-    from queries.param import CONVERTERS
+def _viz_entity(name: str, kind: str, metavar: str, doc: str, convert: str | None = None) -> None:
+    """`stkg viz NAME KEY`: one entity's picture (api/picture.DRAWINGS), keys converted as the API does."""
 
-    _write_picture(picture.nation_partners(c.graph, CONVERTERS["nation"](code), as_of), out)
+    @viz.command(name=name, help=doc)
+    @click.argument("key", metavar=metavar)
+    @AS_OF
+    @OUT
+    @pass_ctx
+    def draw(c: Context, key: str, as_of: str | None, out: Path) -> None:
+        from api import picture
+        from queries.param import CONVERTERS
 
-
-@viz.command(name="forum")
-@click.argument("forum_id")
-@AS_OF
-@OUT
-@pass_ctx
-def viz_forum(c: Context, forum_id: str, as_of: str | None, out: Path) -> None:
-    """A forum's members and agreements."""
-    from api import picture
-
-    _write_picture(picture.forum(c.graph, forum_id, as_of), out)
+        found = CONVERTERS[convert](key) if convert else key
+        _write_picture(picture.drawn(c.graph, kind, found, as_of), out)
 
 
-@viz.command(name="agreement")
-@click.argument("agreement_id")
-@AS_OF
-@OUT
-@pass_ctx
-def viz_agreement(c: Context, agreement_id: str, as_of: str | None, out: Path) -> None:
-    """An agreement's neighbourhood."""
-    from api import picture
-
-    _write_picture(picture.agreement(c.graph, agreement_id, as_of), out)
-
-
-@viz.command(name="technology")
-@click.argument("technology_id")
-@AS_OF
-@OUT
-@pass_ctx
-def viz_technology(c: Context, technology_id: str, as_of: str | None, out: Path) -> None:
-    """A technology in its taxonomy (a tree)."""
-    from api import picture
-
-    _write_picture(picture.technology(c.graph, technology_id, as_of), out)
+_viz_entity("nation", "nations", "CODE", "A nation's partner network.", convert="nation")
+_viz_entity("forum", "forums", "FORUM_ID", "A forum's members and agreements.")
+_viz_entity(
+    "agreement",
+    "agreements",
+    "AGREEMENT_ID",
+    "An agreement as a tree: what it sits under, its parties and technologies.",
+)
+_viz_entity("technology", "technologies", "TECHNOLOGY_ID", "A technology in its taxonomy (a tree).")
 
 
 @viz.command(name="disclosure")

@@ -16,7 +16,7 @@ from api.access import COOKIE, check_csrf, need, principal
 from api.guard import inline_policy
 from api.keys import PERMISSION_FOR, Principal, digest
 from api.lists import highlight
-from api.paging import links
+from api.paging import links, parse
 from api.v1 import answer, detail_of, graph_of, run_analysis, served, uploaded
 from graph.errors import (
     AuthError,
@@ -258,16 +258,7 @@ async def analysis_page(request: Request, name: str, who: Principal = Depends(ne
     given = {p.name: request.query_params.get(p.name, "") for p in found.params}
     rows, error = await asked(request, name, {k: v for k, v in given.items() if v})
     if error is not None:
-        return page(
-            request,
-            "analysis.html",
-            error.http_status,
-            a=found,
-            given=given,
-            rows=[],
-            error=error,
-            columns=[],
-        )
+        return _analysis_error(request, found, given, error)
     csv = request.url.replace(path=f"/api/v1/analyses/{name}").include_query_params(format="csv")
     columns = list(found.returns)
     if name == "expiring":
@@ -278,9 +269,7 @@ async def analysis_page(request: Request, name: str, who: Principal = Depends(ne
         paging = _shaped(request, columns)
         total, rows = paging.apply(rows)
     except ParameterError as exc:
-        return page(
-            request, "analysis.html", exc.http_status, a=found, given=given, rows=[], error=exc, columns=[]
-        )
+        return _analysis_error(request, found, given, exc)
 
     return page(
         request,
@@ -298,6 +287,13 @@ async def analysis_page(request: Request, name: str, who: Principal = Depends(ne
     )
 
 
+def _analysis_error(request: Request, found: Any, given: dict[str, str], error: StkgError) -> Response:
+    """The analysis form with what was typed and the error beside its field (a bad value, sort or filter)."""
+    return page(
+        request, "analysis.html", error.http_status, a=found, given=given, rows=[], error=error, columns=[]
+    )
+
+
 def _filtered(request: Request) -> Response:
     """The filter form's field and value, added to the address as the API's `filter=field:value`."""
     q = request.query_params
@@ -312,8 +308,6 @@ ANALYSIS_PAGE = 100
 
 def _shaped(request: Request, columns: list[str]) -> Any:
     """The page's sort, filters and page from its address (the API's paging parameters)."""
-    from api.paging import parse
-
     q = request.query_params
     limit = min(int(q["limit"]), 1000) if q.get("limit", "").isdigit() else ANALYSIS_PAGE
     return parse(columns, limit, q.get("offset"), q.get("sort"), q.getlist("filter"))
@@ -522,25 +516,15 @@ async def picture_neighbours(
     return JSONResponse(found)
 
 
-PICTURES = {
-    "nations": picture.nation_partners,
-    "forums": picture.forum,
-    "agreements": picture.agreement,
-    "technologies": picture.technology,
-}
-
-
 @router.get("/pictures/{kind}/{key}", response_class=HTMLResponse)
 async def entity_picture(
     request: Request, kind: str, key: str, who: Principal = Depends(need("read"))
 ) -> Html:
     """A nation's partner network, a forum's members and agreements, an agreement's tree or a technology's
     place in its taxonomy."""
-    if kind not in PICTURES:
-        raise NotFoundError(f"no picture of {kind!r} (pictures: {', '.join(PICTURES)})")
     as_of = request.query_params.get("as_of")
     cached = ("picture", kind, key, as_of)
-    return await picture_response(request, cached, lambda: PICTURES[kind](graph_of(request), key, as_of))
+    return await picture_response(request, cached, lambda: picture.drawn(graph_of(request), kind, key, as_of))
 
 
 @router.get("/review", response_class=HTMLResponse)

@@ -126,9 +126,9 @@ def edge_legend(edges: list[dict[str, Any]]) -> list[dict[str, Any]]:
     ]
 
 
-def _options(options: dict[str, Any], nodes: list[dict[str, Any]]) -> dict[str, Any]:
-    """pyvis's options, laid out as a tree when the nodes carry levels, with keyboard control added."""
-    if any("level" in n for n in nodes):
+def _options(options: dict[str, Any], tree: bool) -> dict[str, Any]:
+    """pyvis's options, laid out as a tree when asked, with keyboard control added."""
+    if tree:
         options = options | TREE | {"edges": options.get("edges", {}) | TREE["edges"]}
     return _with_keyboard(options)
 
@@ -149,6 +149,7 @@ def render(
         for k in legend
         if not isinstance(k, str) or COLOURS[k] in drawn  # only kinds this picture draws
     ]
+    tree = any("level" in n for n in nodes)  # nodes placed in levels are drawn as a tree
     js, css = _vis()
     return (
         _environment()
@@ -158,14 +159,14 @@ def render(
             caption=caption,
             legend=keys,
             edge_legend=edge_legend(edges),
-            tree=any("level" in n for n in nodes),
+            tree=tree,
             group_over=GROUP_OVER,
             more=more,
             more_href=more_href,
             grouped=any(n.get("group") == "members" for n in nodes),
             nodes=nodes,
             edges=edges,
-            options=_options(json.loads(options), nodes),
+            options=_options(json.loads(options), tree),
             vis_js=js,
             vis_css=css,
         )
@@ -193,26 +194,6 @@ def _node(
 
 
 Drawing = tuple[Network, str, str, list[str]]
-
-
-def nation_partners(graph: Graph, code: str, as_of: str | None) -> str:
-    """A nation and its partners, as a picture."""
-    return render(*nation_partners_drawing(graph, code, as_of))
-
-
-def forum(graph: Graph, fid: str, as_of: str | None) -> str:
-    """A forum's members, sub-forums and agreements, as a picture."""
-    return render(*forum_drawing(graph, fid, as_of))
-
-
-def agreement(graph: Graph, aid: str, as_of: str | None) -> str:
-    """An agreement's neighbourhood, as a picture."""
-    return render(*agreement_drawing(graph, aid, as_of))
-
-
-def technology(graph: Graph, tid: str, as_of: str | None) -> str:
-    """A technology's place in its taxonomy, as a picture."""
-    return render(*technology_drawing(graph, tid, as_of))
 
 
 #: Kinds whose nodes expand on click, and the colour their focus node takes once it joins another picture.
@@ -349,6 +330,14 @@ DRAWINGS = {
     "agreements": agreement_drawing,
     "technologies": technology_drawing,
 }
+
+
+def drawn(graph: Graph, kind: str, key: str, as_of: str | None) -> str:
+    """An entity's picture as a document: a nation's partners, a forum's members and agreements, an
+    agreement's tree, a technology's place in its taxonomy."""
+    if kind not in DRAWINGS:
+        raise NotFoundError(f"no picture of {kind!r} (pictures: {', '.join(DRAWINGS)})")
+    return render(*DRAWINGS[kind](graph, key, as_of))
 
 
 def disclosure(graph: Graph, trace: dict[str, Any]) -> str:

@@ -22,7 +22,7 @@ from ingest import history, planning, reader
 from ingest.budget import Limits
 from ingest.mapping import NODE_TABLES, REL_TABLES
 from ingest.reader import Input
-from ingest.state import NodeState, classify, desired
+from ingest.state import NodeState, classify, collected, desired
 from ingest.validate import Known, Plan, validate
 from ingest.writer import plan_size, write
 
@@ -77,23 +77,19 @@ def known(graph: Graph) -> Known:
     into one row: a row per node cost a Bolt message each, 3.5 s of a 60k re-ingest)."""
     k = Known()
     for spec in NODE_TABLES:
-        k.keys[spec.label] = set(_packed(graph, f"MATCH (n:{spec.label}) RETURN collect(n.{spec.key}) AS x"))
-    for code, name, aliases in _packed(
+        k.keys[spec.label] = set(
+            collected(graph, f"MATCH (n:{spec.label}) RETURN collect(n.{spec.key}) AS x")
+        )
+    for code, name, aliases in collected(
         graph, "MATCH (n:Nation) RETURN collect([n.code, n.name, n.aliases]) AS x"
     ):
         k.nations.append((code, name or code, list(aliases or [])))
     hierarchy = ((k.broader, "Technology", "BROADER"), (k.parent, "Agreement", "UNDER"))
     for found, label, rel in hierarchy:
         cypher = f"MATCH (a:{label})-[:{rel}]->(b:{label}) RETURN collect([a.id, b.id]) AS x"
-        for a, b in _packed(graph, cypher):
+        for a, b in collected(graph, cypher):
             found.setdefault(a, set()).add(b)
     return k
-
-
-def _packed(graph: Graph, cypher: str, params: dict[str, Any] | None = None) -> list[Any]:
-    """The one collected column `x` of a query (no row at all when nothing matched, on some engines)."""
-    rows = graph.read(cypher, params)
-    return list(rows[0]["x"] or []) if rows else []
 
 
 def _iso_nations(plan: Plan, known_keys: set[str], states: dict[str, dict[str, NodeState]]) -> None:

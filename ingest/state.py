@@ -147,6 +147,13 @@ def classify(graph: Graph | None, states: dict[str, dict[str, NodeState]]) -> No
                 state.status = _status(key, state, props, rels)
 
 
+def collected(graph: Graph, cypher: str, params: dict[str, Any] | None = None) -> list[Any]:
+    """The one collected column `x` of a query, packed in one row (a row per node costs a Bolt message
+    each); no row at all when nothing matched, on some engines."""
+    rows = graph.read(cypher, params)
+    return list(rows[0]["x"] or []) if rows else []
+
+
 def _by_fingerprint(graph: Graph, spec: NodeTable, states: dict[str, NodeState]) -> None:
     """Created when the node is absent, unchanged when its stored fingerprint matches."""
     if not states:
@@ -158,8 +165,7 @@ def _by_fingerprint(graph: Graph, spec: NodeTable, states: dict[str, NodeState])
         else f"UNWIND $keys AS k MATCH (n:{spec.label} {{{spec.key}: k}}) "
         "RETURN collect([k, n.fingerprint]) AS x"
     )
-    rows = graph.read(query, {} if scan else {"keys": list(states)})
-    stored = {k: f for k, f in (rows[0]["x"] or [] if rows else [])}
+    stored = dict(collected(graph, query, {} if scan else {"keys": list(states)}))
     for key, state in states.items():
         state.props = {**(state.props or {}), "fingerprint": fingerprint(state)}
         if key not in stored:

@@ -212,11 +212,6 @@ class Hit:
         }
 
 
-def match(listing: Listing, row: Row, q: str) -> Hit | None:
-    """How a row matches a search, or None: every word must occur in its key, label or searched fields."""
-    return _matched(listing, row, _fields(listing, row), words(q))
-
-
 def _fields(listing: Listing, row: Row) -> list[tuple[str, str, str]]:
     """(field, text, folded text) of everything search looks at in a row, key and label first."""
     key, label = str(row[listing.key]), str(row.get(listing.label) or "")
@@ -227,7 +222,7 @@ def _fields(listing: Listing, row: Row) -> list[tuple[str, str, str]]:
 
 
 def _matched(listing: Listing, row: Row, folded: list[tuple[str, str, str]], wanted: list[str]) -> Hit | None:
-    """The hit of a row whose fields hold every wanted word, or None."""
+    """The hit of a row whose fields (key, label, searched) hold every wanted word, or None."""
     if not wanted or not all(any(w in f for _, _, f in folded) for w in wanted):
         return None
     rank, field, text = _best(folded, " ".join(wanted), wanted, listing)
