@@ -143,7 +143,9 @@ def respond(request: Request, exc: StkgError) -> Response:
         from api import pages
 
         return pages.error_page(request, exc)
-    headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, AuthError) else None
+    headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, AuthError) else {}
+    if exc.retry_after:
+        headers["Retry-After"] = str(exc.retry_after)
     return JSONResponse(error_body(exc), status_code=exc.http_status, headers=headers)
 
 

@@ -16,7 +16,7 @@ from neo4j import GraphDatabase
 from neo4j.exceptions import AuthError as Neo4jAuthError
 from neo4j.exceptions import Neo4jError, ServiceUnavailable
 
-from graph import engine, message
+from graph import engine, loading, message
 from graph.errors import (
     ConfigError,
     ConflictError,
@@ -64,6 +64,8 @@ class Graph:
         """Run a read-only query: READ access mode, in a transaction that is always rolled back."""
         if writes(cypher):
             raise ReadOnlyError("this query writes to the graph; read-only queries may not")
+        if self.engine == "arcadedb-embedded":
+            loading.refuse_reads(self.settings.data_dir)
         with self.driver.session(database=self.database, default_access_mode=neo4j.READ_ACCESS) as s:
             tx = s.begin_transaction(timeout=self.settings.query_timeout)
             try:
@@ -189,4 +191,6 @@ def connect(settings: Settings | None = None) -> Graph:
     graph = Graph(driver, ep.database, "arcadedb-embedded", ep.uri, settings)
     atexit.register(graph.close)  # runs before the engine's shutdown (atexit is LIFO)
     engine.before_stop(graph.close)
+    if ep.owned:
+        loading.recover(graph)  # a load interrupted by a crash is rolled back before anyone reads
     return graph

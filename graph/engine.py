@@ -298,6 +298,13 @@ def acquire(settings: Settings) -> Endpoint:
     )
 
 
+def owned_server(data_dir: Path) -> Any:
+    """The ArcadeDB server this process runs for `data_dir`, or None (another process owns it)."""
+    if _Owned.server is None or _Owned.data_dir != data_dir.resolve():
+        return None
+    return _Owned.server
+
+
 def release(data_dir: Path) -> None:
     """Drop this process's attachment to another process's engine."""
     entry = _attached.pop(data_dir.resolve(), None)

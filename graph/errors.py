@@ -20,6 +20,7 @@ class StkgError(Exception):
 
     http_status = 500
     code = "error"
+    retry_after = 0  # seconds a client should wait before asking again (Retry-After), when it may
 
 
 class ConfigError(StkgError):
@@ -147,3 +148,11 @@ class TooLargeError(StkgError):
 
     http_status = 413
     code = "too_large"
+
+
+class LoadingError(StkgError):
+    """A first load is being committed in chunks; reads wait for it so nobody sees half a run."""
+
+    http_status = 503
+    code = "loading"
+    retry_after = 5

@@ -96,6 +96,9 @@ class Settings:
     max_unpacked_bytes: int
     # Largest number of data rows one ingest accepts (all tables together).
     max_rows: int
+    # New rows plus relationships from which an ingest loads them through the embedded engine's bulk loader
+    # (committed in chunks under a loading marker; reads wait meanwhile); 0 turns the bulk path off.
+    bulk_rows: int
     # Times an ingest that lost a write conflict to another ingest is retried before giving up.
     ingest_retries: int
     # On a Neo4j server, run composed analyses as their definitional Cypher (the server does the work).
@@ -132,6 +135,7 @@ class Settings:
             cache_bytes=_int("STKG_CACHE_BYTES", 256 * 1024 * 1024),
             max_unpacked_bytes=_int("STKG_MAX_UNPACKED_BYTES", 200 * 1024 * 1024),
             max_rows=_int("STKG_MAX_ROWS", 500_000),
+            bulk_rows=_int("STKG_BULK_ROWS", 20_000),
             ingest_retries=_int("STKG_INGEST_RETRIES", 3),
             definitional=_int("STKG_DEFINITIONAL", 1) != 0,
             watches_file=env("STKG_WATCHES_FILE") or None,

@@ -15,7 +15,7 @@ from typing import Any
 
 import neo4j
 
-from graph import schema
+from graph import bulk, loading, schema
 from graph.connection import Graph
 from graph.errors import ConflictError, StalePreviewError, ValidationError
 from ingest import history, planning, reader
@@ -24,7 +24,7 @@ from ingest.mapping import NODE_TABLES, REL_TABLES
 from ingest.reader import Input
 from ingest.state import NodeState, classify, collected, desired
 from ingest.validate import Known, Plan, validate
-from ingest.writer import plan_size, write
+from ingest.writer import load, plan_size, split, write
 
 #: What a preview found and its confirmation must find again: counts per table, relationships per table.
 Preview = tuple[dict[str, dict[str, int]], dict[str, int]]
@@ -279,16 +279,31 @@ def _ingest_once(
     if dry_run or summary.changed == 0:
         return summary  # an identical re-ingest writes nothing, not even a run record
     changed = history.node_changes(graph, states) + history.planning_changes(planned)
-    progress = progress or Progress()
-    progress.start(plan_size(states))
-    try:
+    size = (graph.settings.batch_size, graph.settings.batch_bytes)
+    shown = progress or Progress()
+
+    def commit(rows: dict[str, dict[str, NodeState]]) -> None:
+        """One transaction: the rows (all, or those a bulk load left), planning rows, the change log,
+        and last the IngestRun node that marks the run complete."""
         with graph.transaction() as tx:
-            write(tx, states, run_id, graph.settings, progress.advance)
+            write(tx, rows, run_id, graph.settings, shown.advance)
             planning.write(tx, planned, run_id)
-            history.write(tx, changed, run_id, (graph.settings.batch_size, graph.settings.batch_bytes))
+            history.write(tx, changed, run_id, size)
             _record_run(tx, summary, data, started)
+
+    shown.start(plan_size(states))
+    fresh, rest = split(states)
+    loader = bulk.loader(graph) if 0 < graph.settings.bulk_rows <= plan_size(fresh) else None
+    try:
+        if loader is None:
+            commit(states)
+        else:  # committed in chunks: marked, so readers wait and a failure or crash rolls it back
+            with loading.marked(graph, run_id):
+                with loader:
+                    load(loader, fresh, run_id, shown.advance)
+                commit(rest)
     finally:
-        progress.finish()
+        shown.finish()
     return summary
 
 

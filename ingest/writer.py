@@ -8,6 +8,7 @@ from typing import Any
 import neo4j
 
 from graph import message
+from graph.bulk import Loader
 from graph.schema import FINGERPRINT, PROVENANCE
 from graph.settings import Settings
 from ingest.mapping import NODE_TABLES, NodeTable, Owned
@@ -69,6 +70,42 @@ def _replace_rels(
     for batch in _batches(groups, (max(1, size[0] // 4), size[1])):
         tx.run(create, {"rows": batch}).consume()
         tick(sum(len(g["rels"]) for g in batch), f"{spec.table} {owned.column}")
+
+
+def split(states: dict[str, dict[str, NodeState]]) -> tuple[dict[str, dict[str, NodeState]], ...]:
+    """(new rows with their properties, everything else): what a bulk load may write, and the rest."""
+    fresh: dict[str, dict[str, NodeState]] = {t: {} for t in states}
+    rest: dict[str, dict[str, NodeState]] = {t: {} for t in states}
+    for table, rows in states.items():
+        for key, s in rows.items():
+            (fresh if s.status == "created" and s.props is not None else rest)[table][key] = s
+    return fresh, rest
+
+
+#: Rows or relationships handed to the bulk loader per call (progress moves this often).
+BULK_CHUNK = 50_000
+
+
+def load(loader: Loader, states: dict[str, dict[str, NodeState]], run_id: str, tick: Progress) -> None:
+    """New nodes of every table, then their relationships, through the bulk loader: the same properties
+    and relationships the UNWIND path writes."""
+    for spec in NODE_TABLES:
+        rows = [{**_props(s.props), "run_id": run_id} for s in states[spec.table].values()]
+        for start in range(0, len(rows), BULK_CHUNK):
+            loader.nodes(spec.label, rows[start : start + BULK_CHUNK])
+            tick(len(rows[start : start + BULK_CHUNK]), spec.table)
+    for spec in NODE_TABLES:
+        for owned in spec.owned:
+            ends = (spec.label, owned.other) if owned.outgoing else (owned.other, spec.label)
+            links = [
+                ((k, o) if owned.outgoing else (o, k), {**_props(p), "run_id": run_id})
+                for k, s in states[spec.table].items()
+                for o, p in s.rels.get(owned, {}).items()
+            ]
+            for start in range(0, len(links), BULK_CHUNK):
+                part = links[start : start + BULK_CHUNK]
+                loader.edges(owned.type, ends, [pair for pair, _ in part], [props for _, props in part])
+                tick(len(part), f"{spec.table} {owned.column}")
 
 
 def plan_size(states: dict[str, dict[str, NodeState]]) -> int:
