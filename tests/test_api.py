@@ -644,3 +644,27 @@ def test_every_row_answer_pages_sorts_and_filters(local: TestClient) -> None:
     assert wrong.status_code == 422 and "agreement_a" in wrong.json()["error"]["message"]
     assert local.get(url + "&limit=-1").status_code == 422
     assert local.get(url + "&filter=nofield").status_code == 422
+
+
+def test_while_a_bulk_load_runs_questions_get_503_loading_with_retry_after(
+    local: TestClient, loaded: Graph
+) -> None:
+    from graph import loading
+
+    loading.begin(loaded.settings.data_dir, "run-busy")
+    try:
+        answer = local.get("/api/v1/nations/GBR?as_of=1999-01-02")
+        shown = local.get("/nations/GBR?as_of=1999-01-02", headers={"Accept": "text/html"})
+    finally:
+        loading.end(loaded.settings.data_dir)
+    assert answer.status_code == 503 and answer.headers["Retry-After"] == "5"
+    assert (
+        answer.json()["error"]["code"] == "loading"
+        and "run-busy is loading" in answer.json()["error"]["message"]
+    )
+    assert (
+        shown.status_code == 503
+        and shown.headers["Retry-After"] == "5"
+        and "run-busy is loading" in shown.text
+    )
+    assert local.get("/api/v1/nations/GBR?as_of=1999-01-02").status_code == 200
