@@ -219,7 +219,8 @@ def _become_owner(settings: Settings, lock: IO[str]) -> Endpoint:
         ) from exc
     endpoint = Endpoint(f"bolt://127.0.0.1:{port}", USER, secret, DATABASE, True, os.getpid())
     tmp = data_dir / "server.json.tmp"
-    tmp.write_text(json.dumps({"pid": os.getpid(), "port": port, "started": time.time()}))
+    info = {"pid": os.getpid(), "port": port, "started": time.time(), "heap": settings.heap}
+    tmp.write_text(json.dumps(info))
     os.chmod(tmp, 0o600)
     tmp.replace(data_dir / "server.json")
     _Owned.server, _Owned.endpoint, _Owned.data_dir, _Owned.lock = server, endpoint, data_dir, lock
@@ -296,6 +297,12 @@ def acquire(settings: Settings) -> Endpoint:
         f"another process holds the engine of {data_dir} but did not publish a server "
         f"within {settings.start_timeout}s; check that process or raise STKG_START_TIMEOUT"
     )
+
+
+def heap(settings: Settings) -> str:
+    """The heap of the engine serving this data directory, as its owner (maybe this process) started it."""
+    info = _read_server_file(settings.data_dir.resolve()) or {}
+    return str(info.get("heap") or settings.heap)
 
 
 def owned_server(data_dir: Path) -> Any:

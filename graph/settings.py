@@ -32,6 +32,15 @@ def default_heap() -> str:
     return f"{min(max(mib, HEAP_FLOOR_MIB), HEAP_CAP_MIB)}m"
 
 
+def heap_bytes(heap: str) -> int:
+    """A JVM size ("1g", "768m", "2048k", "1073741824") in bytes."""
+    units = {"k": 2**10, "m": 2**20, "g": 2**30, "t": 2**40}
+    text = heap.strip().lower()
+    if text[-1:] in units:
+        return int(float(text[:-1]) * units[text[-1]])
+    return int(text)
+
+
 def _int(name: str, default: int) -> int:
     """Read an integer setting, naming the variable when it is malformed."""
     raw = os.environ.get(name)

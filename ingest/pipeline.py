@@ -15,10 +15,10 @@ from typing import Any
 
 import neo4j
 
-from graph import bulk, loading, schema
+from graph import bulk, engine, loading, schema
 from graph.connection import Graph
 from graph.errors import ConflictError, StalePreviewError, ValidationError
-from ingest import history, planning, reader
+from ingest import budget, history, planning, reader
 from ingest.budget import Limits
 from ingest.mapping import NODE_TABLES, REL_TABLES
 from ingest.reader import Input
@@ -150,6 +150,9 @@ class Progress:
     def advance(self, n: int, what: str = "") -> None:
         """`n` more of `what` (a table, or a table's relationship column) were sent."""
 
+    def note(self, text: str) -> None:
+        """Work after the last row was sent (connecting relationships, committing) is under way."""
+
     def finish(self) -> None:
         """The write ended (committed or not)."""
 
@@ -195,6 +198,16 @@ class StderrBar(Progress):
         elif what != self._what or time.monotonic() - self._said >= self.EVERY:
             self._what, self._said = what, time.monotonic()
             sys.stderr.write(f"writing {what}: {self._done:,} of {self._total:,} ({self._eta()})\n")
+
+    def note(self, text: str) -> None:
+        """Say what the time after 100% is spent on, so a full bar that waits is not a hang."""
+        if not self._total:
+            return
+        if self._bar is not None:
+            self._bar.label = text
+            self._bar.render_progress()
+        else:
+            sys.stderr.write(f"{text}\n")
 
     def _eta(self) -> str:
         """Share done and the time left at the rate so far."""
@@ -276,8 +289,14 @@ def _ingest_once(
             "the graph changed since the preview, so it no longer says what would be written; "
             "preview the upload again"
         )
-    if dry_run or summary.changed == 0:
+    if summary.changed == 0:
         return summary  # an identical re-ingest writes nothing, not even a run record
+    fresh, rest = split(states)
+    loader = bulk.loader(graph) if 0 < graph.settings.bulk_rows <= plan_size(fresh) else None
+    if graph.engine == "arcadedb-embedded":  # Neo4j sizes its own transactions' memory
+        budget.check_transaction(plan_size(rest if loader else states), engine.heap(graph.settings))
+    if dry_run:
+        return summary
     changed = history.node_changes(graph, states) + history.planning_changes(planned)
     size = (graph.settings.batch_size, graph.settings.batch_bytes)
     shown = progress or Progress()
@@ -287,13 +306,12 @@ def _ingest_once(
         and last the IngestRun node that marks the run complete."""
         with graph.transaction() as tx:
             write(tx, rows, run_id, graph.settings, shown.advance)
+            shown.note("committing")
             planning.write(tx, planned, run_id)
             history.write(tx, changed, run_id, size)
             _record_run(tx, summary, data, started)
 
     shown.start(plan_size(states))
-    fresh, rest = split(states)
-    loader = bulk.loader(graph) if 0 < graph.settings.bulk_rows <= plan_size(fresh) else None
     try:
         if loader is None:
             commit(states)
@@ -301,6 +319,7 @@ def _ingest_once(
             with loading.marked(graph, run_id):
                 with loader:
                     load(loader, fresh, run_id, shown.advance)
+                    shown.note("connecting the relationships")
                 commit(rest)
     finally:
         shown.finish()

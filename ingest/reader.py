@@ -23,7 +23,7 @@ from typing import Any
 import openpyxl
 import openpyxl.utils
 
-from graph.errors import StkgError, ValidationError, did_you_mean
+from graph.errors import StkgError, TooLargeError, ValidationError, did_you_mean
 from graph.values import FORMULA_STARTERS
 from ingest import budget
 from ingest.budget import Limits
@@ -180,6 +180,9 @@ def _read_csv(path: Path, data: Input) -> None:
     try:
         header = _header(data, path.name, next(reader))
         _table(data, path.stem, path.name, header, _csv_rows(reader))
+    except TooLargeError as exc:  # the file is in memory already: count the rest, to name the number to set
+        rest = sum(1 for record in reader if any(record))
+        raise budget.too_many(path.name, data.rows + rest, data.limits.rows) from exc
     except csv.Error as exc:
         data.problems.append(f"{path.name}:{reader.line_num}:-: malformed CSV: {exc}")
         return

@@ -281,3 +281,46 @@ def test_other_processes_are_refused_while_a_bulk_load_runs(
         and "answers again when it completes" in asked.stderr
     )
     assert status(db)["nodes"]["Agreement"] > 20000 and not (db / loading.FILE).exists()
+
+
+@pytest.mark.slow
+def test_a_million_technologies_are_refused_up_front_naming_the_setting(tmp_path: Path) -> None:
+    data = tmp_path / "million"
+    data.mkdir()
+    with (data / "technologies.csv").open("w", encoding="utf-8") as out:
+        out.write("id,name,scheme\n")
+        out.writelines(f"T-{i:07d},Technology number {i},synthetic\n" for i in range(1_000_000))
+    db = tmp_path / "db"
+    began = time.monotonic()
+    refused = run_stkg("ingest", str(data), data_dir=db, timeout=300)
+    assert refused.returncode != 0 and time.monotonic() - began < 120
+    assert "1,000,000 rows in one ingest, over the 500,000 allowed" in refused.stderr
+    assert "set STKG_MAX_ROWS=1000000 or more" in refused.stderr
+    assert "OutOfMemory" not in refused.stderr + refused.stdout
+    assert status(db)["nodes"].get("Technology", 0) == 0
+
+
+def test_a_transaction_the_heap_cannot_hold_is_refused_before_writing(
+    graph: Graph, portfolio: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from graph import engine
+    from graph.errors import TooLargeError
+    from ingest import budget
+
+    budget.check_transaction(100_000, "1g")  # 120 MB in a 768 MiB share: fits
+    with pytest.raises(
+        TooLargeError, match=r"writes 1,000,000 rows .* holds about 671,088\. Set STKG_HEAP=1526m"
+    ):
+        budget.check_transaction(1_000_000, "1g")
+    monkeypatch.setattr(engine, "heap", lambda _settings: "8m")
+    kept = graph.settings
+    graph.settings = kept.with_(bulk_rows=0)
+    try:
+        with pytest.raises(TooLargeError, match=r"STKG_HEAP=8m\) holds about 5,242\. Set STKG_HEAP=\d+m"):
+            ingest_path(graph, portfolio)
+        assert totals(graph) == (0, 0)
+        graph.settings = kept.with_(bulk_rows=1)  # the bulk path holds no transaction of that size
+        ingest_path(graph, portfolio)
+        assert totals(graph)[0] > 2000
+    finally:
+        graph.settings = kept
