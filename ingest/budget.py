@@ -162,6 +162,6 @@ def check_transaction(rows: int, heap: str) -> None:
     raise TooLargeError(
         f"this ingest writes {rows:,} rows and relationships in one transaction; the engine's heap "
         f"(STKG_HEAP={heap}) holds about {room // TX_ROW_BYTES:,}. Set STKG_HEAP={need_mib}m or more "
-        "(on the process that starts the engine), or load new rows into empty tables from a process that "
-        "owns the engine, which takes the bulk path; nothing was written"
+        "(in the process that starts the engine); new rows take the bulk path instead when the ingest runs "
+        "in the process that owns the engine (no `stkg serve` running); nothing was written"
     )

@@ -6,7 +6,7 @@ import csv
 import difflib
 import unicodedata
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import pycountry
@@ -17,8 +17,10 @@ ALIASES = Path(__file__).resolve().parent / "nation_aliases.csv"
 EXTRA = {"XKX": "Kosovo"}
 
 
+@lru_cache(maxsize=2**16)
 def _norm(text: str) -> str:
-    """Case- and accent-insensitive form for matching names."""
+    """Case- and accent-insensitive form for matching names (cached: a portfolio repeats a few spellings
+    hundreds of thousands of times)."""
     decomposed = unicodedata.normalize("NFKD", text.strip().casefold())
     return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).split())
 

@@ -252,7 +252,9 @@ def test_killed_ingest_leaves_the_graph_as_it_was(tmp_path: Path) -> None:
     db = tmp_path / "db"
     assert run_stkg("ingest", str(small), data_dir=db).returncode == 0
     before = json.loads(run_stkg("status", "--format", "json", data_dir=db).stdout)
-    env = stkg_env(db, STKG_BATCH_SIZE="500")
+    env = stkg_env(
+        db, STKG_BATCH_SIZE="500", STKG_BULK_ROWS="0"
+    )  # the one-transaction path (bulk: test_bulk)
     proc = subprocess.Popen(
         [sys.executable, "-m", "api.cli", "ingest", str(large)],
         cwd=ROOT,
