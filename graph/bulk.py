@@ -6,11 +6,25 @@ so memory stays bounded at any size. Its commits are not one transaction: caller
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import contextlib
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from graph import engine, schema
 from graph.connection import Graph
+from graph.errors import ConflictError, EngineError
+
+
+@contextlib.contextmanager
+def _engine_errors() -> Iterator[None]:
+    """The loader's errors as stkg's: a key another writer just created is a conflict (the ingest is
+    tried again), anything else the engine's failure."""
+    try:
+        yield
+    except Exception as exc:
+        if "duplicat" in str(exc).lower():
+            raise ConflictError(f"another writer created the same key during the bulk load ({exc})") from exc
+        raise EngineError(f"the engine's bulk loader failed: {exc}") from exc
 
 
 class Loader:
@@ -22,27 +36,31 @@ class Loader:
         self._batch: Any = None
 
     def __enter__(self) -> Loader:
-        for rel in schema.relationship_types():  # the loader needs the types Cypher would create
-            self._db.command("sql", f"CREATE EDGE TYPE `{rel}` IF NOT EXISTS")
-        self._batch = self._db.graph_batch(use_wal=True)  # crash-safe pages; the marker undoes the run
+        with _engine_errors():
+            for rel in schema.relationship_types():  # the loader needs the types Cypher would create
+                self._db.command("sql", f"CREATE EDGE TYPE `{rel}` IF NOT EXISTS")
+            self._batch = self._db.graph_batch(use_wal=True)  # crash-safe pages; the marker undoes the run
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._batch.close()  # writes the buffered relationships and connects both ends
+        with _engine_errors():
+            self._batch.close()  # writes the buffered relationships and connects both ends
 
     def _ids(self, label: str) -> dict[str, str]:
         """Record ids of the label's nodes by key, read once (new nodes are added as they are made)."""
         if label not in self._rids:
             key = schema.NODES[label].key
-            rows = self._db.query("sql", f"SELECT @rid AS rid, `{key}` AS k FROM `{label}`")
-            self._rids[label] = {str(r["k"]): str(r["rid"]) for r in rows.to_list(convert_types=False)}
+            with _engine_errors():
+                rows = self._db.query("sql", f"SELECT @rid AS rid, `{key}` AS k FROM `{label}`")
+                self._rids[label] = {str(r["k"]): str(r["rid"]) for r in rows.to_list(convert_types=False)}
         return self._rids[label]
 
     def nodes(self, label: str, rows: list[dict[str, Any]]) -> None:
         """Create nodes of one label (every row holds the label's key)."""
         key = schema.NODES[label].key
         ids = self._ids(label)
-        made = self._batch.create_vertices(label, rows)
+        with _engine_errors():
+            made = self._batch.create_vertices(label, rows)
         ids.update(zip((str(r[key]) for r in rows), made, strict=True))
 
     def edges(
@@ -55,7 +73,8 @@ class Loader:
         """Create relationships `rel` from (start label, key) to (end label, key), one props map each."""
         starts, stops = self._ids(ends[0]), self._ids(ends[1])
         keyed = list(pairs)
-        self._batch.new_edges([starts[a] for a, _ in keyed], rel, [stops[b] for _, b in keyed], props)
+        with _engine_errors():
+            self._batch.new_edges([starts[a] for a, _ in keyed], rel, [stops[b] for _, b in keyed], props)
 
 
 def loader(graph: Graph) -> Loader | None:

@@ -324,3 +324,14 @@ def test_a_transaction_the_heap_cannot_hold_is_refused_before_writing(
         assert totals(graph)[0] > 2000
     finally:
         graph.settings = kept
+
+
+def test_a_key_created_twice_under_the_loader_is_a_conflict_not_a_traceback(graph: Graph) -> None:
+    from graph.errors import ConflictError
+
+    graph.write("CREATE (:Component {id: 'C1', name: 'Army'})")
+    loader = bulk.loader(graph)
+    assert loader is not None
+    with pytest.raises(ConflictError, match="another writer created the same key"), loader:
+        loader.nodes("Component", [{"id": "C1", "name": "Navy"}])
+    assert graph.read("MATCH (c:Component) RETURN c.name AS n") == [{"n": "Army"}]

@@ -292,3 +292,22 @@ def test_the_progress_bar_names_what_it_writes_and_quiet_hides_it(tmp_path: Path
     assert quiet.returncode == 0 and "writing" not in quiet.stderr and "written" not in quiet.stderr
     same = [re.sub(r"run-[\w-]+", "RUN", x.stdout) for x in (quiet, shown)]
     assert same[0] == same[1]  # the summary is the same, bar or not
+
+
+def test_the_cycle_collector_pauses_only_while_an_ingest_runs(graph: Graph) -> None:
+    import gc
+
+    from ingest.pipeline import Progress
+
+    seen: list[bool] = []
+
+    class Watch(Progress):
+        def start(self, total: int) -> None:
+            seen.append(gc.isenabled())
+
+    assert gc.isenabled()
+    ingest_input(graph, read_tables(BASE, "base"), progress=Watch())
+    assert seen == [False] and gc.isenabled()
+    with pytest.raises(ValidationError):
+        ingest_input(graph, read_tables({"components": [{"id": "X"}]}, "bad"))
+    assert gc.isenabled()  # back on after a refused ingest too
