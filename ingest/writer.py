@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -88,24 +89,23 @@ BULK_CHUNK = 50_000
 
 def load(loader: Loader, states: dict[str, dict[str, NodeState]], run_id: str, tick: Progress) -> None:
     """New nodes of every table, then their relationships, through the bulk loader: the same properties
-    and relationships the UNWIND path writes."""
+    and relationships the UNWIND path writes (made a chunk at a time, so a large load holds one copy)."""
     for spec in NODE_TABLES:
-        rows = [{**_props(s.props), "run_id": run_id} for s in states[spec.table].values()]
-        for start in range(0, len(rows), BULK_CHUNK):
-            loader.nodes(spec.label, rows[start : start + BULK_CHUNK])
-            tick(len(rows[start : start + BULK_CHUNK]), spec.table)
+        rows = ({**_props(s.props), "run_id": run_id} for s in states[spec.table].values())
+        while part := list(itertools.islice(rows, BULK_CHUNK)):
+            loader.nodes(spec.label, part)
+            tick(len(part), spec.table)
     for spec in NODE_TABLES:
         for owned in spec.owned:
             ends = (spec.label, owned.other) if owned.outgoing else (owned.other, spec.label)
-            links = [
+            links = (
                 ((k, o) if owned.outgoing else (o, k), {**_props(p), "run_id": run_id})
                 for k, s in states[spec.table].items()
                 for o, p in s.rels.get(owned, {}).items()
-            ]
-            for start in range(0, len(links), BULK_CHUNK):
-                part = links[start : start + BULK_CHUNK]
-                loader.edges(owned.type, ends, [pair for pair, _ in part], [props for _, props in part])
-                tick(len(part), f"{spec.table} {owned.column}")
+            )
+            while chunk := list(itertools.islice(links, BULK_CHUNK)):
+                loader.edges(owned.type, ends, [pair for pair, _ in chunk], [props for _, props in chunk])
+                tick(len(chunk), f"{spec.table} {owned.column}")
 
 
 def plan_size(states: dict[str, dict[str, NodeState]]) -> int:
