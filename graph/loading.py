@@ -122,9 +122,9 @@ def marked(graph: Graph, run_id: str) -> Iterator[None]:
             rollback(graph, run_id)
         except Exception:  # noqa: BLE001 - the marker stays, so the next engine start rolls back
             log.exception("rolling back run %s failed; the next engine start will retry", run_id)
-            raise
-        end(data_dir)
-        raise
+        else:
+            end(data_dir)
+        raise  # the load's own error, not the rollback's
     end(data_dir)
 
 

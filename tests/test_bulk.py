@@ -335,3 +335,26 @@ def test_a_key_created_twice_under_the_loader_is_a_conflict_not_a_traceback(grap
     with pytest.raises(ConflictError, match="another writer created the same key"), loader:
         loader.nodes("Component", [{"id": "C1", "name": "Navy"}])
     assert graph.read("MATCH (c:Component) RETURN c.name AS n") == [{"n": "Army"}]
+
+
+def test_a_rollback_that_fails_leaves_the_marker_and_raises_the_load_error(
+    bulky: Graph, portfolio: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*_: object) -> None:
+        raise RuntimeError("disk full")
+
+    def gone(*_: object) -> int:
+        raise OSError("engine gone")
+
+    monkeypatch.setattr(pipeline, "_record_run", broken)
+    monkeypatch.setattr(loading, "rollback", gone)
+    with pytest.raises(RuntimeError, match="disk full"):
+        ingest_path(bulky, portfolio)
+    left = loading.current(bulky.settings.data_dir)
+    assert left is not None  # so the next engine start rolls the run back
+    monkeypatch.undo()
+    with bulky.transaction() as tx:  # reads are refused while the marker stands
+        assert tx.run("MATCH (n:Agreement) RETURN count(n) AS c").single()["c"] > 2000  # type: ignore[index]
+    _mark_dead(bulky.settings.data_dir, left.run_id)  # as the next process to own the engine finds it
+    loading.recover(bulky)
+    assert loading.current(bulky.settings.data_dir) is None and totals(bulky) == (0, 0)
