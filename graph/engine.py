@@ -86,7 +86,7 @@ def _port_open(port: int) -> bool:
         return s.connect_ex(("127.0.0.1", port)) == 0
 
 
-def _pid_alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
     """True when a process with this pid exists."""
     try:
         os.kill(pid, 0)
@@ -251,7 +251,7 @@ def _try_attach(settings: Settings) -> Endpoint | None:
     """Attach to the owner's engine if it is up; keeps a shared client lock while attached."""
     data_dir = settings.data_dir
     info = _read_server_file(data_dir)
-    if not info or not _pid_alive(int(info["pid"])) or not _port_open(int(info["port"])):
+    if not info or not pid_alive(int(info["pid"])) or not _port_open(int(info["port"])):
         return None
     clients = _open_lock(data_dir / "clients.lock")
     if not _try_lock(clients, shared=True):

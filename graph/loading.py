@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from graph import schema
+from graph import engine, schema
 from graph.errors import LoadingError
 
 if TYPE_CHECKING:
@@ -58,7 +58,7 @@ def refuse_reads(data_dir: Path) -> None:
     load = current(data_dir)
     if load is None:
         return
-    if _alive(load.pid):
+    if load.pid > 0 and engine.pid_alive(load.pid):
         raise LoadingError(
             f"ingest run {load.run_id} is loading (since {load.started}); "
             "the graph answers again when it completes"
@@ -67,19 +67,6 @@ def refuse_reads(data_dir: Path) -> None:
         f"ingest run {load.run_id} was interrupted; it is rolled back when the engine next starts "
         "(stop every stkg process on this data directory, then run `stkg status`)"
     )
-
-
-def _alive(pid: int) -> bool:
-    """True when the process exists (this process included)."""
-    if pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _sync_dir(path: Path) -> None:
@@ -158,6 +145,9 @@ def recover(graph: Graph) -> None:
     if load is None or load.pid == os.getpid():
         return
     if load.run_id != "unknown" and not committed(graph, load.run_id):
+        log.warning(
+            "rolling back ingest run %s, interrupted while loading (started %s)", load.run_id, load.started
+        )
         removed = rollback(graph, load.run_id)
         log.warning(
             "rolled back ingest run %s, interrupted while loading: %d node(s) removed", load.run_id, removed

@@ -186,25 +186,30 @@ def status(db: Path) -> dict[str, Any]:
     return dict(json.loads(done.stdout))
 
 
-def _interrupt(db: Path, large: Path, when: str, **env: str) -> subprocess.Popen[bytes]:
-    """Start an ingest of `large` and SIGKILL it once its progress shows `when`."""
+def _start(db: Path, large: Path, until: str, *args: str) -> subprocess.Popen[bytes]:
+    """Start `stkg ARGS` (an ingest of `large` by default) and wait until its stderr shows `until`."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "api.cli", "ingest", str(large)],
+        [sys.executable, "-m", "api.cli", *(args or ("ingest", str(large)))],
         cwd=ROOT,
-        env=stkg_env(db, **env),
+        env=stkg_env(db),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )
     assert proc.stderr is not None
     seen = b""
     deadline = time.monotonic() + 180
-    while when.encode() not in seen and time.monotonic() < deadline and proc.poll() is None:
+    while until.encode() not in seen and time.monotonic() < deadline and proc.poll() is None:
         seen += proc.stderr.read1(256)  # type: ignore[attr-defined]
-    assert when.encode() in seen, seen.decode(errors="replace")
-    assert proc.poll() is None, "the ingest finished before it could be interrupted"
+    assert until.encode() in seen, seen.decode(errors="replace")
+    return proc
+
+
+def _interrupt(db: Path, large: Path, when: str, *args: str) -> None:
+    """SIGKILL the process once its stderr shows `when` (it must still be running)."""
+    proc = _start(db, large, when, *args)
+    assert proc.poll() is None, "the process finished before it could be interrupted"
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=30)
-    return proc
 
 
 @pytest.mark.slow
@@ -243,13 +248,8 @@ def test_a_rollback_killed_midway_finishes_at_the_next_start(
     before = status(db)
     _interrupt(db, large, "writing agreements lead_component:")
     marker = json.loads((db / loading.FILE).read_text())
-    rolling = subprocess.Popen(
-        [sys.executable, "-m", "api.cli", "status"], cwd=ROOT, env=stkg_env(db), stderr=subprocess.PIPE
-    )
-    time.sleep(1.5)  # the engine is up and deleting in chunks
-    if rolling.poll() is None:
-        rolling.send_signal(signal.SIGKILL)
-    rolling.wait(timeout=30)
+    _interrupt(db, large, "rolling back ingest run", "status")  # the next start, killed while it deletes
+    assert (db / loading.FILE).exists()
     assert status(db)["nodes"] == before["nodes"]
     assert not (db / loading.FILE).exists() and marker["run_id"].startswith("run-")
 
@@ -261,17 +261,7 @@ def test_other_processes_are_refused_while_a_bulk_load_runs(
     small, large = inputs
     db = tmp_path / "db"
     assert run_stkg("ingest", str(small), data_dir=db).returncode == 0
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "api.cli", "ingest", str(large)],
-        cwd=ROOT,
-        env=stkg_env(db),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
-    assert proc.stderr is not None
-    seen = b""
-    while b"writing agreements:" not in seen and proc.poll() is None:
-        seen += proc.stderr.read1(256)  # type: ignore[attr-defined]
+    proc = _start(db, large, "writing agreements:")
     asked = run_stkg("status", data_dir=db)
     proc.communicate(timeout=300)
     assert proc.returncode == 0
