@@ -103,3 +103,14 @@ def test_one_snapshot_serves_every_date_until_the_graph_changes(graph: Graph) ->
     assert snapshot.of(graph) is not first  # a write makes the next answer read again
     after = analysis("duplicates").run(graph, {"as_of": DATES[1]})
     assert any("ZZ-NEW" in (r["agreement_a"], r["agreement_b"]) for r in after) and after != before[DATES[1]]
+
+
+def test_a_snapshot_is_kept_out_of_the_cycle_collectors_walks(graph: Graph) -> None:
+    import gc
+
+    from queries import snapshot
+
+    ingest_input(graph, read_tables(synth(20, seed=4), "synth"))
+    row = snapshot.of(graph).rows(graph, "duplicate-facts")[0]
+    assert gc.is_tracked(row) and gc.get_freeze_count() > 0
+    assert not any(x is row for x in gc.get_objects())  # the collector's generations no longer hold it
