@@ -38,9 +38,9 @@ class Snapshot:
 
     def memo(self, name: str, compute: Callable[[], Any]) -> Any:
         """A value derived from the graph at this version, computed once, then frozen out of the cycle
-        collector's sight: every full collection walked the 20k-agreement exports again (measured at 20k,
-        warm: collaborations 224 -> 62 ms, duplicates 554 -> 376 ms). Refcounting still frees a snapshot
-        when the next version replaces it; its rows hold no cycles."""
+        collector's sight, since every full collection walked the 20k-agreement exports again (one run at
+        20k, warm: collaborations 224 -> 62 ms, duplicates 554 -> 376 ms; runs vary by a third). Refcounting
+        still frees a snapshot when the next version replaces it; its rows hold no cycles."""
         with self._lock:
             if name not in self._held:
                 self._held[name] = compute()
