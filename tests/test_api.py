@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import threading
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -668,3 +669,33 @@ def test_while_a_bulk_load_runs_questions_get_503_loading_with_retry_after(
         and "run-busy is loading" in shown.text
     )
     assert local.get("/api/v1/nations/GBR?as_of=1999-01-02").status_code == 200
+
+
+def test_an_upload_takes_the_bulk_path_from_a_server_worker_thread(
+    keyed: TestClient, loaded: Graph, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ingest import pipeline
+
+    threads: list[str] = []
+    real_load = pipeline.load
+
+    def spy(*args: Any) -> None:
+        threads.append(threading.current_thread().name)
+        real_load(*args)
+
+    monkeypatch.setattr(pipeline, "load", spy)
+    kept = loaded.settings
+    loaded.settings = kept.with_(bulk_rows=1)
+    try:
+        done = upload(
+            keyed,
+            "bulk.zip",
+            zipped({"technologies.csv": "id,name,broader\nBK1,Bulk one,AI\nBK2,Bulk two,BK1\n"}),
+        )
+    finally:
+        loaded.settings = kept
+    assert done.status_code == 200 and done.json()["changes"]["technologies"]["created"] == 2
+    assert threads and threads[0] != threading.main_thread().name  # the JVM call ran in a worker thread
+    found = get(keyed, "/api/v1/technologies/BK2", "viewer")
+    assert [a["id"] for a in found["ancestors"]] == ["BK1", "AI"]
+    loaded.write("MATCH (t:Technology) WHERE t.id IN ['BK1', 'BK2'] DETACH DELETE t")
