@@ -20,7 +20,7 @@ from api.access import need
 from api.cache import Answers
 from api.keys import PERMISSION_FOR, Principal
 from graph.connection import Graph
-from graph.errors import EngineError, StkgError, TooLargeError
+from graph.errors import EngineError, LoadingError, StkgError, TooLargeError
 from queries import entity
 from queries.analysis import Analysis, analyses
 
@@ -149,13 +149,19 @@ CSV: dict[int | str, dict[str, Any]] = {
 
 @router.get("/healthz", response_model=models.Health, tags=["service"])
 def healthz(request: Request) -> dict[str, str | None]:
-    """Is the engine reachable? 503 when it is not."""
+    """Is the engine reachable? 503 when it is not; "loading" (200) while a bulk load runs, which is busy,
+    not broken (a monitor that restarted the server then would roll the load back)."""
     g = graph_of(request)
+    status = "ok"
     try:
         g.read("RETURN 1 AS ok")
+    except LoadingError as exc:
+        if not exc.busy:
+            raise EngineError(f"the graph is not ready: {exc}") from exc
+        status = "loading"
     except Exception as exc:  # noqa: BLE001 - any failure means unhealthy
         raise EngineError(f"the graph engine does not answer: {exc}") from exc
-    return {"status": "ok", "engine": g.engine, "uri": g.uri if _is_admin(request) else None}
+    return {"status": status, "engine": g.engine, "uri": g.uri if _is_admin(request) else None}
 
 
 def _is_admin(request: Request) -> bool:

@@ -156,3 +156,7 @@ class LoadingError(StkgError):
     http_status = 503
     code = "loading"
     retry_after = 5
+
+    def __init__(self, message: str, busy: bool = True) -> None:
+        super().__init__(message)
+        self.busy = busy  # a live process is loading (False: an interrupted load awaits its rollback)

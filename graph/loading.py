@@ -65,7 +65,8 @@ def refuse_reads(data_dir: Path) -> None:
         )
     raise LoadingError(
         f"ingest run {load.run_id} was interrupted; it is rolled back when the engine next starts "
-        "(stop every stkg process on this data directory, then run `stkg status`)"
+        "(stop every stkg process on this data directory, then run `stkg status`)",
+        busy=False,
     )
 
 

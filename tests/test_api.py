@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 import json
 import re
+import subprocess
+import sys
 import threading
 import zipfile
 from collections.abc import Iterator
@@ -656,6 +658,7 @@ def test_while_a_bulk_load_runs_questions_get_503_loading_with_retry_after(
     try:
         answer = local.get("/api/v1/nations/GBR?as_of=1999-01-02")
         shown = local.get("/nations/GBR?as_of=1999-01-02", headers={"Accept": "text/html"})
+        health = local.get("/healthz").json()
     finally:
         loading.end(loaded.settings.data_dir)
     assert answer.status_code == 503 and answer.headers["Retry-After"] == "5"
@@ -669,6 +672,20 @@ def test_while_a_bulk_load_runs_questions_get_503_loading_with_retry_after(
         and "run-busy is loading" in shown.text
     )
     assert local.get("/api/v1/nations/GBR?as_of=1999-01-02").status_code == 200
+    assert health == {"status": "loading", "engine": "arcadedb-embedded", "uri": loaded.uri}  # busy, not down
+    gone = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
+    )
+    marker = {"run_id": "run-dead", "pid": int(gone.stdout), "started": ""}
+    (loaded.settings.data_dir / loading.FILE).write_text(json.dumps(marker))
+    try:
+        interrupted = local.get("/healthz")
+    finally:
+        loading.end(loaded.settings.data_dir)
+    assert (
+        interrupted.status_code == 503
+        and "run-dead was interrupted" in interrupted.json()["error"]["message"]
+    )
 
 
 def test_an_upload_takes_the_bulk_path_from_a_server_worker_thread(
