@@ -179,6 +179,15 @@ def inputs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     return root / "small", root / "large"
 
 
+@pytest.fixture
+def seeded(tmp_path: Path, inputs: tuple[Path, Path]) -> tuple[Path, Path]:
+    """A data directory holding the small portfolio, and the large input to load into it."""
+    small, large = inputs
+    db = tmp_path / "db"
+    assert run_stkg("ingest", str(small), data_dir=db).returncode == 0
+    return db, large
+
+
 def status(db: Path) -> dict[str, Any]:
     """`stkg status --format json`: counts per label and relationship type."""
     done = run_stkg("status", "--format", "json", data_dir=db, timeout=300)
@@ -222,11 +231,9 @@ def _interrupt(db: Path, large: Path, when: str, *args: str) -> None:
     ],
 )
 def test_a_bulk_load_killed_at_any_point_leaves_the_graph_as_it_was(
-    tmp_path: Path, inputs: tuple[Path, Path], when: str
+    seeded: tuple[Path, Path], when: str
 ) -> None:
-    small, large = inputs
-    db = tmp_path / "db"
-    assert run_stkg("ingest", str(small), data_dir=db).returncode == 0
+    db, large = seeded
     before = status(db)
     _interrupt(db, large, when)
     assert (db / loading.FILE).exists()  # the run was marked: the next start must roll it back
@@ -239,12 +246,8 @@ def test_a_bulk_load_killed_at_any_point_leaves_the_graph_as_it_was(
 
 
 @pytest.mark.slow
-def test_a_rollback_killed_midway_finishes_at_the_next_start(
-    tmp_path: Path, inputs: tuple[Path, Path]
-) -> None:
-    small, large = inputs
-    db = tmp_path / "db"
-    assert run_stkg("ingest", str(small), data_dir=db).returncode == 0
+def test_a_rollback_killed_midway_finishes_at_the_next_start(seeded: tuple[Path, Path]) -> None:
+    db, large = seeded
     before = status(db)
     _interrupt(db, large, "writing agreements lead_component:")
     marker = json.loads((db / loading.FILE).read_text())
@@ -255,12 +258,8 @@ def test_a_rollback_killed_midway_finishes_at_the_next_start(
 
 
 @pytest.mark.slow
-def test_other_processes_are_refused_while_a_bulk_load_runs(
-    tmp_path: Path, inputs: tuple[Path, Path]
-) -> None:
-    small, large = inputs
-    db = tmp_path / "db"
-    assert run_stkg("ingest", str(small), data_dir=db).returncode == 0
+def test_other_processes_are_refused_while_a_bulk_load_runs(seeded: tuple[Path, Path]) -> None:
+    db, large = seeded
     proc = _start(db, large, "writing agreements:")
     asked = run_stkg("status", data_dir=db)
     proc.communicate(timeout=300)
