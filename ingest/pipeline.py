@@ -289,16 +289,51 @@ def _winner(graph: Graph, since: dt.datetime) -> str:
     return f" (run {rows[0]['id']})" if rows else ""
 
 
-def _ingest_once(
-    graph: Graph,
-    data: Input,
-    dry_run: bool,
-    progress: Progress | None,
-    expect: Preview | None = None,
-) -> Summary:
-    """One attempt: read what the graph holds, validate, classify and write in one transaction.
+@dataclass
+class _Attempt:
+    """One attempt's plan: the owners' states against the graph, the planning rows and the summary."""
 
-    With `expect` (a confirmed preview), the same computation must find what the preview found."""
+    graph: Graph
+    data: Input
+    started: dt.datetime
+    states: dict[str, dict[str, NodeState]]
+    planned: list[planning.Change]
+    summary: Summary
+
+    def commit(
+        self, rows: dict[str, dict[str, NodeState]], changed: list[history.Change], shown: Progress
+    ) -> None:
+        """One transaction: the rows (all, or those a bulk load left), planning rows, the change log, and
+        last the IngestRun node that marks the run complete."""
+        settings, run_id = self.graph.settings, self.summary.run_id
+        with self.graph.transaction() as tx:
+            write(tx, rows, run_id, settings, shown.advance)
+            shown.note("committing")
+            planning.write(tx, self.planned, run_id)
+            history.write(tx, changed, run_id, (settings.batch_size, settings.batch_bytes))
+            _record_run(tx, self.summary, self.data, self.started)
+
+    def write(self, loader: bulk.Loader | None, shown: Progress) -> None:
+        """Everything in one transaction; or new rows through the bulk loader under a loading marker (so
+        readers wait and a failure or crash rolls it back), then the rest in one transaction."""
+        changed = history.node_changes(self.graph, self.states) + history.planning_changes(self.planned)
+        shown.start(plan_size(self.states))
+        try:
+            if loader is None:
+                self.commit(self.states, changed, shown)
+                return
+            fresh, rest = split(self.states)
+            with loading.marked(self.graph, self.summary.run_id):
+                with loader:
+                    load(loader, fresh, self.summary.run_id, shown.advance)
+                    shown.note("connecting the relationships")
+                self.commit(rest, changed, shown)
+        finally:
+            shown.finish()
+
+
+def _plan(graph: Graph, data: Input, dry_run: bool) -> _Attempt:
+    """Read what the graph holds, validate (raising ValidationError), and classify every row."""
     started = dt.datetime.now(dt.UTC)
     if not dry_run:
         schema.ensure_schema(graph)
@@ -314,46 +349,41 @@ def _ingest_once(
     run_id = f"run-{started:%Y%m%dT%H%M%S}{millis}-{uuid.uuid4().hex[:6]}"
     counts = _counts(plan, states) | {c.spec.table: dict(c.counts) for c in planned}
     summary = Summary(run_id, str(data.path), dry_run, counts, plan.warnings, _relationships(states))
-    if expect is not None and summary.preview != expect:
-        raise StalePreviewError(
-            "the graph changed since the preview, so it no longer says what would be written; "
-            "preview the upload again"
-        )
-    if summary.changed == 0:
-        return summary  # an identical re-ingest writes nothing, not even a run record
+    return _Attempt(graph, data, started, states, planned, summary)
+
+
+def _loader(graph: Graph, states: dict[str, dict[str, NodeState]]) -> bulk.Loader | None:
+    """The bulk loader when the new rows are enough for it and this process owns the engine; and,
+    before anything is written, the refusal of a transaction the engine's heap could not hold."""
     fresh, rest = split(states)
     loader = bulk.loader(graph) if 0 < graph.settings.bulk_rows <= plan_size(fresh) else None
     if graph.engine == "arcadedb-embedded":  # Neo4j sizes its own transactions' memory
         budget.check_transaction(plan_size(rest if loader else states), engine.heap(graph.settings))
-    if dry_run:
-        return summary
-    changed = history.node_changes(graph, states) + history.planning_changes(planned)
-    size = (graph.settings.batch_size, graph.settings.batch_bytes)
-    shown = progress or Progress()
+    return loader
 
-    def commit(rows: dict[str, dict[str, NodeState]]) -> None:
-        """One transaction: the rows (all, or those a bulk load left), planning rows, the change log,
-        and last the IngestRun node that marks the run complete."""
-        with graph.transaction() as tx:
-            write(tx, rows, run_id, graph.settings, shown.advance)
-            shown.note("committing")
-            planning.write(tx, planned, run_id)
-            history.write(tx, changed, run_id, size)
-            _record_run(tx, summary, data, started)
 
-    shown.start(plan_size(states))
-    try:
-        if loader is None:
-            commit(states)
-        else:  # committed in chunks: marked, so readers wait and a failure or crash rolls it back
-            with loading.marked(graph, run_id):
-                with loader:
-                    load(loader, fresh, run_id, shown.advance)
-                    shown.note("connecting the relationships")
-                commit(rest)
-    finally:
-        shown.finish()
-    return summary
+def _ingest_once(
+    graph: Graph,
+    data: Input,
+    dry_run: bool,
+    progress: Progress | None,
+    expect: Preview | None = None,
+) -> Summary:
+    """One attempt: plan, check, then write (nothing on a dry run or when nothing changed).
+
+    With `expect` (a confirmed preview), the same computation must find what the preview found."""
+    attempt = _plan(graph, data, dry_run)
+    if expect is not None and attempt.summary.preview != expect:
+        raise StalePreviewError(
+            "the graph changed since the preview, so it no longer says what would be written; "
+            "preview the upload again"
+        )
+    if attempt.summary.changed == 0:
+        return attempt.summary  # an identical re-ingest writes nothing, not even a run record
+    loader = _loader(graph, attempt.states)
+    if not dry_run:
+        attempt.write(loader, progress or Progress())
+    return attempt.summary
 
 
 def _record_run(tx: neo4j.Transaction, summary: Summary, data: Input, started: dt.datetime) -> None:
