@@ -1,4 +1,4 @@
-"""`stkg ingest`: read, validate everything, compare with the graph, write in one transaction."""
+"""`stkg ingest`: read, validate everything, compare with the graph, then write all or nothing."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Write the changed owners in batches of UNWIND ... MERGE, all inside one transaction."""
+"""Write the changed owners: batches of UNWIND in one transaction, or new rows through the bulk loader."""
 
 from __future__ import annotations
 
