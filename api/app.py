@@ -139,14 +139,17 @@ def error_body(exc: StkgError) -> dict[str, Any]:
 
 def respond(request: Request, exc: StkgError) -> Response:
     """Render an error as JSON or as an HTML page, with its HTTP status."""
+    response: Response
     if wants_html(request):
         from api import pages
 
-        return pages.error_page(request, exc)
-    headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, AuthError) else {}
+        response = pages.error_page(request, exc)
+    else:
+        headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, AuthError) else None
+        response = JSONResponse(error_body(exc), status_code=exc.http_status, headers=headers)
     if exc.retry_after:
-        headers["Retry-After"] = str(exc.retry_after)
-    return JSONResponse(error_body(exc), status_code=exc.http_status, headers=headers)
+        response.headers["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 def _errors(app: FastAPI) -> None:

@@ -109,10 +109,7 @@ def error_page(request: Request, exc: StkgError) -> Response:
     if isinstance(exc, AuthError):
         asked_for = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return page(request, "login.html", 401, message=str(exc), next=asked_for)
-    shown = page(request, "error.html", exc.http_status, error=exc)
-    if exc.retry_after:
-        shown.headers["Retry-After"] = str(exc.retry_after)
-    return shown
+    return page(request, "error.html", exc.http_status, error=exc)
 
 
 #: Errors a form shows beside its fields, keeping what was typed (anything else is an error page).

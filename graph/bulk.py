@@ -1,5 +1,5 @@
 """New nodes and their relationships through ArcadeDB's own bulk loader (GraphBatch), in the process that
-owns the embedded engine: it writes several times faster than UNWIND over Bolt and commits as it goes,
+owns the embedded engine: it writes about twice as fast as UNWIND over Bolt and commits as it goes,
 so memory stays bounded at any size. Its commits are not one transaction: callers wrap it in
 `graph.loading.marked`, which hides and, on failure, rolls back the partial run.
 """

@@ -14,6 +14,7 @@ import uuid
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -300,6 +301,20 @@ class _Attempt:
     planned: list[planning.Change]
     summary: Summary
 
+    @cached_property
+    def parts(self) -> tuple[dict[str, dict[str, NodeState]], ...]:
+        """(new rows with their properties, the rest): what a bulk load may write, and what it leaves."""
+        return split(self.states)
+
+    def loader(self) -> bulk.Loader | None:
+        """The bulk loader when the new rows are enough for it and this process owns the engine; and,
+        before anything is written, the refusal of a transaction the engine's heap could not hold."""
+        graph, (fresh, rest) = self.graph, self.parts
+        loader = bulk.loader(graph) if 0 < graph.settings.bulk_rows <= plan_size(fresh) else None
+        if graph.engine == "arcadedb-embedded":  # Neo4j sizes its own transactions' memory
+            budget.check_transaction(plan_size(rest if loader else self.states), engine.heap(graph.settings))
+        return loader
+
     def commit(
         self, rows: dict[str, dict[str, NodeState]], changed: list[history.Change], shown: Progress
     ) -> None:
@@ -322,7 +337,7 @@ class _Attempt:
             if loader is None:
                 self.commit(self.states, changed, shown)
                 return
-            fresh, rest = split(self.states)
+            fresh, rest = self.parts
             with loading.marked(self.graph, self.summary.run_id):
                 with loader:
                     load(loader, fresh, self.summary.run_id, shown.advance)
@@ -352,16 +367,6 @@ def _plan(graph: Graph, data: Input, dry_run: bool) -> _Attempt:
     return _Attempt(graph, data, started, states, planned, summary)
 
 
-def _loader(graph: Graph, states: dict[str, dict[str, NodeState]]) -> bulk.Loader | None:
-    """The bulk loader when the new rows are enough for it and this process owns the engine; and,
-    before anything is written, the refusal of a transaction the engine's heap could not hold."""
-    fresh, rest = split(states)
-    loader = bulk.loader(graph) if 0 < graph.settings.bulk_rows <= plan_size(fresh) else None
-    if graph.engine == "arcadedb-embedded":  # Neo4j sizes its own transactions' memory
-        budget.check_transaction(plan_size(rest if loader else states), engine.heap(graph.settings))
-    return loader
-
-
 def _ingest_once(
     graph: Graph,
     data: Input,
@@ -380,7 +385,7 @@ def _ingest_once(
         )
     if attempt.summary.changed == 0:
         return attempt.summary  # an identical re-ingest writes nothing, not even a run record
-    loader = _loader(graph, attempt.states)
+    loader = attempt.loader()
     if not dry_run:
         attempt.write(loader, progress or Progress())
     return attempt.summary

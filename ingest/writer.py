@@ -87,12 +87,18 @@ def split(states: dict[str, dict[str, NodeState]]) -> tuple[dict[str, dict[str, 
 BULK_CHUNK = 50_000
 
 
+def _chunks(items: Iterator[Any]) -> Iterator[list[Any]]:
+    """BULK_CHUNK items at a time, made only as they are taken."""
+    while chunk := list(itertools.islice(items, BULK_CHUNK)):
+        yield chunk
+
+
 def load(loader: Loader, states: dict[str, dict[str, NodeState]], run_id: str, tick: Progress) -> None:
     """New nodes of every table, then their relationships, through the bulk loader: the same properties
     and relationships the UNWIND path writes (made a chunk at a time, so a large load holds one copy)."""
     for spec in NODE_TABLES:
         rows = ({**_props(s.props), "run_id": run_id} for s in states[spec.table].values())
-        while part := list(itertools.islice(rows, BULK_CHUNK)):
+        for part in _chunks(rows):
             loader.nodes(spec.label, part)
             tick(len(part), spec.table)
     for spec in NODE_TABLES:
@@ -103,7 +109,7 @@ def load(loader: Loader, states: dict[str, dict[str, NodeState]], run_id: str, t
                 for k, s in states[spec.table].items()
                 for o, p in s.rels.get(owned, {}).items()
             )
-            while chunk := list(itertools.islice(links, BULK_CHUNK)):
+            for chunk in _chunks(links):
                 loader.edges(owned.type, ends, [pair for pair, _ in chunk], [props for _, props in chunk])
                 tick(len(chunk), f"{spec.table} {owned.column}")
 

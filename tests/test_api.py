@@ -5,8 +5,6 @@ from __future__ import annotations
 import io
 import json
 import re
-import subprocess
-import sys
 import threading
 import zipfile
 from collections.abc import Iterator
@@ -24,7 +22,7 @@ from graph.connection import Graph
 from graph.errors import ConfigError
 from graph.settings import Settings
 from queries.analysis import analysis
-from tests.fixtures import count, load
+from tests.fixtures import count, load, mark_dead
 
 AS_OF = "2025-01-01"
 #: Test clients address the server by a loopback name, as a browser on this machine would.
@@ -673,11 +671,7 @@ def test_while_a_bulk_load_runs_questions_get_503_loading_with_retry_after(
     )
     assert local.get("/api/v1/nations/GBR?as_of=1999-01-02").status_code == 200
     assert health == {"status": "loading", "engine": "arcadedb-embedded", "uri": loaded.uri}  # busy, not down
-    gone = subprocess.run(
-        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
-    )
-    marker = {"run_id": "run-dead", "pid": int(gone.stdout), "started": ""}
-    (loaded.settings.data_dir / loading.FILE).write_text(json.dumps(marker))
+    mark_dead(loaded.settings.data_dir, "run-dead")
     try:
         interrupted = local.get("/healthz")
     finally:

@@ -21,7 +21,7 @@ from ingest import pipeline
 from ingest.pipeline import ingest_path
 from ingest.synth import synth, write_csv
 from tests.conftest import ROOT, run_stkg, stkg_env
-from tests.fixtures import totals
+from tests.fixtures import mark_dead, totals
 
 NODES = "MATCH (n) WHERE NOT n:IngestRun AND NOT n:Change RETURN labels(n) AS l, properties(n) AS p"
 RELS = (
@@ -126,27 +126,12 @@ def test_reads_are_refused_while_a_load_is_marked(graph: Graph) -> None:
     finally:
         loading.end(data_dir)
     assert graph.read("RETURN 1 AS x") == [{"x": 1}]
-    dead = subprocess.run(
-        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
-    )
-    (data_dir / loading.FILE).write_text(
-        json.dumps({"run_id": "run-y", "pid": int(dead.stdout), "started": ""})
-    )
+    mark_dead(data_dir, "run-y")
     try:
         with pytest.raises(LoadingError, match="run-y was interrupted; it is rolled back"):
             graph.read("RETURN 1 AS x")
     finally:
         loading.end(data_dir)
-
-
-def _mark_dead(data_dir: Path, run_id: str) -> None:
-    """A marker left by a process that died."""
-    dead = subprocess.run(
-        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
-    )
-    (data_dir / loading.FILE).write_text(
-        json.dumps({"run_id": run_id, "pid": int(dead.stdout), "started": ""})
-    )
 
 
 def test_recovery_removes_only_an_uncommitted_run(graph: Graph) -> None:
@@ -157,12 +142,12 @@ def test_recovery_removes_only_an_uncommitted_run(graph: Graph) -> None:
     graph.write(
         "MATCH (a:Agreement {id: 'X1'}), (n:Nation {code: 'AAA'}) CREATE (n)-[:PARTY_TO {run_id: 'r1'}]->(a)"
     )
-    _mark_dead(graph.settings.data_dir, "r1")
+    mark_dead(graph.settings.data_dir, "r1")
     loading.recover(graph)
     assert loading.current(graph.settings.data_dir) is None
     assert totals(graph) == (1, 0)  # the run's nodes and every relationship they had are gone
     graph.write("CREATE (:Agreement {id: 'X2', run_id: 'r2'}), (:IngestRun {id: 'r2'})")
-    _mark_dead(graph.settings.data_dir, "r2")
+    mark_dead(graph.settings.data_dir, "r2")
     loading.recover(graph)  # r2 committed (its IngestRun exists): only the marker goes
     assert loading.current(graph.settings.data_dir) is None and totals(graph) == (2, 0)
 
@@ -344,6 +329,6 @@ def test_a_rollback_that_fails_leaves_the_marker_and_raises_the_load_error(
     monkeypatch.undo()
     with bulky.transaction() as tx:  # reads are refused while the marker stands
         assert tx.run("MATCH (n:Agreement) RETURN count(n) AS c").single()["c"] > 2000  # type: ignore[index]
-    _mark_dead(bulky.settings.data_dir, left.run_id)  # as the next process to own the engine finds it
+    mark_dead(bulky.settings.data_dir, left.run_id)  # as the next process to own the engine finds it
     loading.recover(bulky)
     assert loading.current(bulky.settings.data_dir) is None and totals(bulky) == (0, 0)
