@@ -59,6 +59,14 @@ class Query:
         [packed] = graph.read(self.packed, params)
         return [dict(zip(self.returns, values, strict=True)) for values in packed[PACKED]]
 
+    def values(self, graph: Graph, raw: dict[str, Any] | None = None) -> list[list[Any]]:
+        """Rows as lists in the order of `returns`, as `records` reads them, without a dict per row (150,000
+        rows of a link table: 0.15 s of dicts that a caller grouping by position does not need)."""
+        if self.packed is None:
+            return [[row[c] for c in self.returns] for row in self.records(graph, raw)]
+        [packed] = graph.read(self.packed, self.bind(raw or {}))
+        return packed[PACKED]  # type: ignore[no-any-return]
+
     def frame(self, graph: Graph, raw: dict[str, Any] | None = None) -> pd.DataFrame:
         """The result as a DataFrame with exactly the documented columns."""
         return pd.DataFrame(self.run(graph, raw), columns=list(self.returns))

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from graph.connection import Graph
+from queries import portfolio
 from queries.catalog import get
 
 Row = dict[str, Any]
@@ -33,7 +34,13 @@ class Snapshot:
         self._lock = threading.RLock()  # re-entrant: a memo may build on another memo
 
     def rows(self, graph: Graph, name: str) -> list[Row]:
-        """An export's rows (shared: callers must not change them)."""
+        """An export's rows (shared: callers must not change them); the agreement exports are assembled
+        from the flat reads they share (queries/portfolio.py)."""
+        build = portfolio.BUILT.get(name)
+        if build is not None:
+            rows, values = (lambda table: self.rows(graph, table)), (lambda query: query.values(graph))
+            tables = portfolio.Tables(rows, self.memo, values)
+            return self.memo(name, lambda: build(tables))  # type: ignore[no-any-return]
         return self.memo(name, lambda: [_native(r) for r in get(name).records(graph)])  # type: ignore[no-any-return]
 
     def memo(self, name: str, compute: Callable[[], Any]) -> Any:
@@ -96,5 +103,11 @@ def _native(row: Row) -> Row:
 
 
 def native(value: Any) -> Any:
-    """A driver date as datetime.date; anything else as it is."""
+    """A driver date, or a date as ISO text, as datetime.date; anything else as it is. An export may send
+    its dates as text: the driver builds a Date object per value, 0.3 s for 20k agreements' two dates."""
+    if type(value) is str:
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            return value  # not a date: left for the active rule to refuse, as before
     return value.to_native() if hasattr(value, "to_native") else value
