@@ -23,6 +23,13 @@ Read = Callable[[str], list[Row]]
 Values = Callable[[Query], list[list[Any]]]
 #: The snapshot's memo: a value computed once per graph version, by name.
 Memo = Callable[[str, Callable[[], Any]], Any]
+#: The lists the exports give each agreement, by name: (link table, column).
+LISTS = {
+    "parties": ("party-links", "nation"),
+    "technologies": ("cover-links", "technology"),
+    "components": ("lead-links", "component"),
+    "forums": ("auspices-links", "forum"),
+}
 #: Columns every agreement export takes from agreement-rows as they are.
 OWN = ("id", "status", "start", "end")
 
@@ -37,23 +44,12 @@ class Tables:
 
     @property
     def agreements(self) -> list[Row]:
+        """Every agreement's own columns (agreement-rows), dates as datetime.date."""
         return self.read("agreement-rows")
 
-    @property
-    def parties(self) -> dict[str, list[Any]]:
-        return self._grouped("party-links", "nation")
-
-    @property
-    def technologies(self) -> dict[str, list[Any]]:
-        return self._grouped("cover-links", "technology")
-
-    @property
-    def components(self) -> dict[str, list[Any]]:
-        return self._grouped("lead-links", "component")
-
-    @property
-    def forums(self) -> dict[str, list[Any]]:
-        return self._grouped("auspices-links", "forum")
+    def listed(self, name: str) -> dict[str, list[Any]]:
+        """One of the lists of LISTS, per agreement."""
+        return self._grouped(*LISTS[name])
 
     def _grouped(self, table: str, column: str) -> dict[str, list[Any]]:
         """One column of a link table, listed per agreement in the order read."""
@@ -100,43 +96,39 @@ class Tables:
     def auspices(self, start: str) -> list[str]:
         """Forums of the agreement and of every agreement above it, once per path, as
         `[(a)-[:UNDER*0..]->(:Agreement)-[:UNDER_AUSPICES_OF]->(f:Forum) | f.id]` lists them."""
-        forums = self.forums
+        forums = self.listed("forums")
         return [f for x in (start, *self.above(start)) for f in forums.get(x, ())]
+
+
+def _linked(t: Tables, own: tuple[str, ...], more: Callable[[Row], Row]) -> list[Row]:
+    """Every agreement's `own` columns, its parties, technologies and lead components, then `more`."""
+    parties, technologies, components = (t.listed(k) for k in ("parties", "technologies", "components"))
+    return [
+        {
+            **{k: a[k] for k in own},
+            "parties": parties.get(a["id"], []),
+            "technologies": technologies.get(a["id"], []),
+            "components": components.get(a["id"], []),
+            **more(a),
+        }
+        for a in t.agreements
+    ]
 
 
 def duplicate_facts(t: Tables) -> list[Row]:
     """duplicate-facts.cypher's rows."""
-    parties, technologies, components = t.parties, t.technologies, t.components
-    return [
-        {
-            **{k: a[k] for k in (*OWN, "deliberate_redundancy", "title", "type")},
-            "parties": parties.get(a["id"], []),
-            "technologies": technologies.get(a["id"], []),
-            "components": components.get(a["id"], []),
-            "above": t.above(a["id"]),
-        }
-        for a in t.agreements
-    ]
+    own = (*OWN, "deliberate_redundancy", "title", "type")
+    return _linked(t, own, lambda a: {"above": t.above(a["id"])})
 
 
 def agreement_links(t: Tables) -> list[Row]:
     """agreement-links.cypher's rows."""
-    parties, technologies, components = t.parties, t.technologies, t.components
-    return [
-        {
-            **{k: a[k] for k in OWN},
-            "parties": parties.get(a["id"], []),
-            "technologies": technologies.get(a["id"], []),
-            "components": components.get(a["id"], []),
-            "depth": a["depth"],
-        }
-        for a in t.agreements
-    ]
+    return _linked(t, OWN, lambda a: {"depth": a["depth"]})
 
 
 def agreement_facts(t: Tables) -> list[Row]:
     """agreement-facts.cypher's rows: agreements of three or more parties."""
-    parties, technologies = t.parties, t.technologies
+    parties, technologies = t.listed("parties"), t.listed("technologies")
     return [
         {
             **{k: a[k] for k in OWN},
