@@ -46,22 +46,25 @@ class Inputs:
 
 
 def inputs(graph: Graph, as_of: dt.date) -> Inputs:
-    """Needs, strengths, nation factors and the nations under an ITAR 126.1 denial (read concurrently)."""
-    with ThreadPoolExecutor(max_workers=3) as pool:
+    """Needs, strengths and nation factors (read once per graph version) and the nations under an ITAR 126.1
+    denial as of the date (read per answer, concurrently with the first three when they are read)."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        denied = pool.submit(get("denied-nations").run, graph, {"as_of": as_of})
+        needs, strengths, factors = exports.of(graph).memo("engagement-inputs", lambda: _undated(graph))
+        return Inputs(needs, strengths, factors, {r["nation"]: r for r in denied.result()})
+
+
+def _undated(graph: Graph) -> tuple[list[Row], dict[tuple[str, str], int], dict[str, Row]]:
+    """The inputs that do not depend on a date (read concurrently; shared by every answer: not changed)."""
+    with ThreadPoolExecutor(max_workers=2) as pool:
         needs = pool.submit(get("needs").run, graph)
         factors = pool.submit(get("nation-factors").run, graph)
-        denied = pool.submit(get("denied-nations").run, graph, {"as_of": as_of})
         strengths = {
             (r["nation"], text.rpartition("=")[0]): int(text.rpartition("=")[2])
             for r in get("strengths").run(graph)
             for text in r["strengths"]
         }
-        return Inputs(
-            needs.result(),
-            strengths,
-            {r["nation"]: r for r in factors.result()},
-            {r["nation"]: r for r in denied.result()},
-        )
+        return needs.result(), strengths, {r["nation"]: r for r in factors.result()}
 
 
 def score(need: Row, factor: Row, strength: int) -> float:
@@ -179,41 +182,44 @@ def delta(
 
 
 def delta_rows(read: Snapshot, component: str | None, nation: str | None, threshold: int) -> list[Row]:
-    """The delta of every cell over the threshold, from inputs already read."""
+    """The delta of every cell over the threshold, from inputs already read (a row is built only for a
+    cell that is reported: at 20k, 8k of 41k)."""
     data, held, direct = read.data, read.held, read.direct
     top = max((v for (n, _), v in held.items() if n != DISCLOSER), default=0) or 1
     cut, rows, prioritised = threshold / 100, [], set()
     for need, code, _, _, value in _scored(data):
         prioritised.add((code, need["technology"]))
         if (component is None or need["component"] == component) and (nation is None or code == nation):
-            rows.append(_delta_row(need["component"], code, need["technology"], value, held, top))
+            asked = need["component"], code, need["technology"]
+            rows.append(_delta_row(*asked, value / MAX_PRIORITY, held, top, cut))
     for n, t in held:  # engagement no component asked for
         unasked = (n, t) in direct and (n, t) not in prioritised and n not in data.denied
         if unasked and n != DISCLOSER and (nation is None or n == nation):
-            rows.append(_delta_row(None, n, t, 0.0, held, top))
-    rows = [r for r in rows if abs(r["delta"]) >= cut and r["delta"] != 0]
-    for r in rows:
-        r["kind"] = "shortfall" if r["delta"] < 0 else "surplus"
-    return sorted(rows, key=lambda r: (r["delta"], r["component"] or "", r["nation"], r["technology"]))
+            rows.append(_delta_row(None, n, t, 0.0, held, top, cut))
+    found = [r for r in rows if r is not None]
+    return sorted(found, key=lambda r: (r["delta"], r["component"] or "", r["nation"], r["technology"]))
 
 
 def _delta_row(
     component: str | None,
     nation: str,
     technology: str,
-    raw: float,
+    priority: float,
     held: dict[tuple[str, str], int],
     top: int,
-) -> Row:
-    """One cell on the 0..1 scales."""
-    priority = raw / MAX_PRIORITY
+    cut: float,
+) -> Row | None:
+    """One cell on the 0..1 scales, or None when its delta is zero or under the cut."""
     engaged = held.get((nation, technology), 0) / top
+    delta = round(engaged - priority, 3)
+    if delta == 0 or abs(delta) < cut:
+        return None
     return {
         "component": component,
         "nation": nation,
         "technology": technology,
         "priority": round(priority, 3),
         "engagement": round(engaged, 3),
-        "delta": round(engaged - priority, 3),
-        "kind": None,
+        "delta": delta,
+        "kind": "shortfall" if delta < 0 else "surplus",
     }

@@ -121,6 +121,24 @@ def test_priorities_filters(world: Graph) -> None:
     ]
 
 
+def test_priorities_follow_a_new_ingest_of_the_planning_tables(world: Graph) -> None:
+    """Needs, strengths and factors are read once per graph version: a write must be seen at once."""
+
+    def score() -> float:
+        [cell] = [
+            r
+            for r in run(world, "engagement-priorities", component="ARMY", nation="GBR")
+            if r["technology"] == "AI"
+        ]
+        return cell["score"]  # type: ignore[no-any-return]
+
+    assert score() == 81.0
+    load(world, strengths=[{**s, "strength": "1"} if s["nation"] == "GBR" else s for s in STRENGTHS])
+    assert score() == 27.0  # 3 x (3 x 3) x 1
+    load(world, needs=[{**NEEDS[0], "programs": "3"}, *NEEDS[1:]])
+    assert score() == 9.0  # (3 / 3) x 9 x 1
+
+
 def test_delta_scales_and_signs(world: Graph) -> None:
     rows = run(world, "engagement-delta")
     assert [
