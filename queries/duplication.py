@@ -31,38 +31,55 @@ def _facts(graph: Graph, as_of: dt.date) -> list[_Fact]:
     return sorted((_Fact(r, up) for r in live), key=lambda f: f.id)
 
 
+def _pairing(graph: Graph, as_of: dt.date) -> _Pairing:
+    """The pairing index of a date, built once per graph version and date (duplicates, duplicate-clusters,
+    findings-delta and the home page ask the same date in turn)."""
+
+    def build() -> _Pairing:
+        return _Pairing(_facts(graph, as_of))
+
+    return snapshot.of(graph).dated("duplicate-pairing", as_of, build)  # type: ignore[no-any-return]
+
+
 def duplicates(graph: Graph, as_of: dt.date) -> list[Row]:
     """Rows of `duplicates` (DESIGN.md) by agreement_a, agreement_b; rows share their (read-only) lists."""
     with collector.paused():
-        facts = _facts(graph, as_of)
-        leads = _Leads()
-        return [_row(facts[i], facts[j], leads) for i, j in sorted(_pairs(facts))]
+        pairing = _pairing(graph, as_of)
+        facts, leads = pairing.facts, _Leads()
+        return [_row(facts[i], facts[j], leads) for i, j in sorted(_pairs(pairing))]
 
 
 def pair_keys(graph: Graph, as_of: dt.date) -> set[str]:
     """The duplicate pairs as `A|B` without building their rows (findings-delta compares only these)."""
     with collector.paused():
-        facts = _facts(graph, as_of)
-        return {f"{facts[i].id}|{facts[j].id}" for i, j in _pairs(facts)}
+        pairing = _pairing(graph, as_of)
+        facts = pairing.facts
+        return {f"{facts[i].id}|{facts[j].id}" for i, j in _pairs(pairing)}
 
 
 def clusters(graph: Graph, as_of: dt.date, same_type_only: bool = False) -> list[Row]:
     """Rows of `duplicate-clusters` (DESIGN.md): connected components of the pairs, joined with a
-    union-find as the pairs are found, so memory grows with the portfolio, not with the pairs."""
+    union-find an agreement's partners at a time, so memory grows with the portfolio, not with the pairs."""
     with collector.paused():
-        facts = _facts(graph, as_of)
+        pairing = _pairing(graph, as_of)
+        facts = pairing.facts
         joined = _Components(len(facts))
-        for i, j in _pair_stream(facts):
-            if not same_type_only or facts[i].type == facts[j].type:
-                joined.join(i, j)
-                _overlap(facts[i], facts[j], joined.used[i])  # an overlap may come from one side only
-                _overlap(facts[j], facts[i], joined.used[j])
+        for i, partners in pairing.candidates():
+            a = facts[i]
+            if same_type_only:
+                partners = {j for j in partners if facts[j].type == a.type}
+            if partners:
+                joined.join_all(i, partners)
+                wide = frozenset().union(*(facts[j].technologies for j in partners))
+                _overlap(a, wide, joined.used[i])  # an overlap may come from one side only
+                for j in partners:
+                    _overlap(facts[j], a.technologies, joined.used[j])
         return _cluster_rows(facts, joined.groups(), joined.used)
 
 
 def clusters_of(graph: Graph, pairs: list[Row], as_of: dt.date, same_type_only: bool = False) -> list[Row]:
     """Clusters from pair rows computed elsewhere (the definitional Cypher on a Neo4j server)."""
-    facts = _facts(graph, as_of)
+    facts = _pairing(graph, as_of).facts
     index = {f.id: i for i, f in enumerate(facts)}
     joined = _Components(len(facts))
     for row in pairs:
@@ -95,6 +112,14 @@ class _Components:
         self.parent[self.root(i)] = self.root(j)
         self.paired[i] = self.paired[j] = True
 
+    def join_all(self, i: int, partners: set[int]) -> None:
+        """i pairs with each of `partners` (one root lookup for i, not one per pair)."""
+        top, parent, paired = self.root(i), self.parent, self.paired
+        paired[i] = True
+        for j in partners:
+            parent[self.root(j)] = top
+            paired[j] = True
+
     def groups(self) -> list[list[int]]:
         """The sets of paired agreements."""
         found: dict[int, list[int]] = defaultdict(list)
@@ -104,10 +129,10 @@ class _Components:
         return list(found.values())
 
 
-def _overlap(a: _Fact, b: _Fact, into: set[str]) -> None:
-    """Add a's technologies that are, or lie under, one of b's (skipped once all of a's are in)."""
+def _overlap(a: _Fact, technologies: frozenset[str], into: set[str]) -> None:
+    """Add a's technologies that are, or lie under, one of `technologies` (skipped once all of a's are in)."""
     if len(into) < len(a.technologies):
-        into.update(t for t, above in a.lineage if not above.isdisjoint(b.technologies))
+        into.update(t for t, above in a.lineage if not above.isdisjoint(technologies))
 
 
 def _cluster_rows(facts: list[_Fact], groups: list[list[int]], used: list[set[str]]) -> list[Row]:
@@ -150,35 +175,45 @@ class _Fact:
         self.leads = frozenset(row["components"])
 
 
-def _pairs(facts: list[_Fact]) -> set[tuple[int, int]]:
+def _pairs(pairing: _Pairing) -> set[tuple[int, int]]:
     """Index pairs (i < j: ids ordered) with nested parties, related technologies, neither under the other."""
-    return {(i, j) if i < j else (j, i) for i, j in _pair_stream(facts)}
+    return {(i, j) if i < j else (j, i) for i, partners in pairing.candidates() for j in partners}
 
 
-def _pair_stream(facts: list[_Fact]) -> Iterator[tuple[int, int]]:
-    """Each pair from both sides (i, j) and (j, i), without holding them: candidates per agreement."""
-    holders: dict[str, set[int]] = defaultdict(set)  # party -> agreements it is party to
-    for i, f in enumerate(facts):
-        for p in f.parties:
-            holders[p].add(i)
-    order = [sorted(f.parties, key=lambda p: (len(holders[p]), p)) for f in facts]  # rarest party first
-    exact, below = _by_technology(facts, {o[0] for o in order if o})
-    under = _under(facts)
-    for i, f in enumerate(facts):
-        if not order[i]:
-            continue
-        key, *rest = order[i]
-        candidates: set[int] = set()
-        for t, above in f.lineage:
-            for u in above:
-                candidates |= exact.get((u, key), _NONE)
-            candidates |= below.get((t, key), _NONE)
-        for p in rest:
-            candidates &= holders[p]
-        candidates.discard(i)
-        for j in candidates:
-            if ((i, j) if i < j else (j, i)) not in under:
-                yield i, j
+class _Pairing:
+    """The active agreements of one date with the indexes that find their pairs (in memory: proportional to
+    the portfolio, not to the pairs)."""
+
+    def __init__(self, facts: list[_Fact]) -> None:
+        self.facts = facts
+        holders: dict[str, set[int]] = defaultdict(set)  # party -> agreements it is party to
+        for i, f in enumerate(facts):
+            for p in f.parties:
+                holders[p].add(i)
+        self.holders = dict(holders)  # shared by threads: a lookup must not insert
+        self.order = [sorted(f.parties, key=lambda p: (len(holders[p]), p)) for f in facts]  # rarest first
+        self.exact, self.below = _by_technology(facts, {o[0] for o in self.order if o})
+        self.under = _under(facts)
+
+    def candidates(self) -> Iterator[tuple[int, set[int]]]:
+        """Each agreement with the agreements whose parties include all of its own, on a related technology,
+        neither under the other (an empty set is not yielded); one set at a time, so pairs are never held."""
+        exact, below, holders, under = self.exact, self.below, self.holders, self.under
+        for i, f in enumerate(self.facts):
+            if not self.order[i]:
+                continue
+            key, *rest = self.order[i]
+            candidates: set[int] = set()
+            for t, above in f.lineage:
+                for u in above:
+                    candidates |= exact.get((u, key), _NONE)
+                candidates |= below.get((t, key), _NONE)
+            for p in rest:
+                candidates &= holders[p]
+            candidates.discard(i)
+            candidates -= under.get(i, _NONE)
+            if candidates:
+                yield i, candidates
 
 
 def _by_technology(facts: list[_Fact], keys: set[str]) -> tuple[Index, Index]:
@@ -194,10 +229,17 @@ def _by_technology(facts: list[_Fact], keys: set[str]) -> tuple[Index, Index]:
     return exact, below
 
 
-def _under(facts: list[_Fact]) -> set[tuple[int, int]]:
-    """Index pairs where one agreement is UNDER the other (a PA and its framework are not duplicates)."""
+def _under(facts: list[_Fact]) -> dict[int, set[int]]:
+    """Each agreement with those it is UNDER or that are UNDER it (a PA and its framework are not
+    duplicates)."""
     index = {f.id: i for i, f in enumerate(facts)}
-    return {(min(i, index[a]), max(i, index[a])) for i, f in enumerate(facts) for a in f.above if a in index}
+    related: dict[int, set[int]] = defaultdict(set)
+    for i, f in enumerate(facts):
+        for a in f.above:
+            if a in index:
+                related[i].add(index[a])
+                related[index[a]].add(i)
+    return related
 
 
 def _narrower(a: _Fact, b: _Fact) -> list[str]:

@@ -12,6 +12,7 @@ import datetime as dt
 import gc
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
@@ -22,6 +23,8 @@ from queries.catalog import get
 Row = dict[str, Any]
 #: Fields holding dates in the exports, turned into datetime.date once per snapshot.
 DATES = ("start", "end", "since", "until")
+#: Dates kept per dated value (today and one other: at 200k agreements one is about 100 MB).
+DATED_KEPT = 2
 
 
 class Snapshot:
@@ -31,6 +34,7 @@ class Snapshot:
         self.version = version
         self.made = time.monotonic()
         self._held: dict[str, Any] = {}
+        self._dated: dict[str, OrderedDict[dt.date, Any]] = {}
         self._lock = threading.RLock()  # re-entrant: a memo may build on another memo
 
     def rows(self, graph: Graph, name: str) -> list[Row]:
@@ -42,6 +46,19 @@ class Snapshot:
             tables = portfolio.Tables(rows, self.memo, values)
             return self.memo(name, lambda: build(tables))  # type: ignore[no-any-return]
         return self.memo(name, lambda: [_native(r) for r in get(name).records(graph)])  # type: ignore[no-any-return]
+
+    def dated(self, name: str, day: dt.date, compute: Callable[[], Any]) -> Any:
+        """A value for one date at this version. Only the DATED_KEPT dates asked last are kept per name: a
+        new date on every request (bench.api's cache-miss mode) must not grow memory."""
+        with self._lock:
+            kept = self._dated.setdefault(name, OrderedDict())
+            if day in kept:
+                kept.move_to_end(day)
+            else:
+                kept[day] = compute()
+                while len(kept) > DATED_KEPT:
+                    kept.popitem(last=False)
+            return kept[day]
 
     def memo(self, name: str, compute: Callable[[], Any]) -> Any:
         """A value derived from the graph at this version, computed once, then frozen out of the cycle

@@ -114,3 +114,23 @@ def test_a_snapshot_is_kept_out_of_the_cycle_collectors_walks(graph: Graph) -> N
     row = snapshot.of(graph).rows(graph, "duplicate-facts")[0]
     assert gc.is_tracked(row) and gc.get_freeze_count() > 0
     assert not any(x is row for x in gc.get_objects())  # the collector's generations no longer hold it
+
+
+def test_a_dated_index_is_shared_by_one_date_and_only_the_last_two_dates_are_kept(graph: Graph) -> None:
+    import datetime as dt
+
+    from queries import snapshot
+
+    ingest_input(graph, read_tables(synth(60, seed=3), "synth"))
+    days = [dt.date(2015, 6, 1), dt.date(2016, 6, 1), dt.date(2017, 6, 1)]
+    analysis("duplicates").run(graph, {"as_of": days[0]})
+    kept = snapshot.of(graph)._dated["duplicate-pairing"]
+    index = kept[days[0]]
+    analysis("duplicate-clusters").run(graph, {"as_of": days[0]})  # the same date: the same index
+    assert kept[days[0]] is index and list(kept) == [days[0]]
+    for day in days[1:]:
+        analysis("duplicate-clusters").run(graph, {"as_of": day})
+    assert list(kept) == days[1:]  # the oldest date gave way: memory does not grow with the dates asked
+    graph._changed()
+    analysis("duplicates").run(graph, {"as_of": days[0]})
+    assert snapshot.of(graph)._dated["duplicate-pairing"][days[0]] is not index  # a new version: built again
