@@ -16,13 +16,13 @@ from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
 
-from queries.catalog import Query, get
+from queries.catalog import get
 
 Row = dict[str, Any]
 #: An export's rows by name (the snapshot's reader, so each flat read is shared and read once).
 Read = Callable[[str], list[Row]]
-#: A link table's rows as lists, in its `returns` order (no dict per row).
-Values = Callable[[Query], list[list[Any]]]
+#: A link table's rows as lists, in its `returns` order (no dict per row), by name.
+Values = Callable[[str], list[list[Any]]]
 #: The snapshot's memo: a value computed once per graph version, by name.
 Memo = Callable[[str, Callable[[], Any]], Any]
 #: The lists the exports give each agreement, by name: (link table, column).
@@ -67,7 +67,7 @@ class Tables:
 
     def links(self, table: str) -> list[list[Any]]:
         """A link table's rows as lists, read once per graph version."""
-        return self._memo(f"{table}:values", lambda: self._values(get(table)))  # type: ignore[no-any-return]
+        return self._values(table)
 
     @property
     def _up(self) -> dict[str, list[tuple[int, str]]]:
@@ -137,6 +137,12 @@ def equitability_facts(t: Tables) -> list[Row]:
     return sorted(rows, key=lambda r: (r["agreement"], r["nation"]))
 
 
+#: The link tables each built export reads (with agreement-rows), so the snapshot can read them at once.
+LINKS_OF: dict[str, tuple[str, ...]] = {
+    "duplicate-facts": ("party-links", "cover-links", "lead-links", "under-links"),
+    "agreement-links": ("party-links", "cover-links", "lead-links"),
+    "equitability-facts": ("party-links",),
+}
 #: Exports built here, by the name of the .cypher file they stand for.
 BUILT: dict[str, Callable[[Tables], list[Row]]] = {
     "duplicate-facts": duplicate_facts,

@@ -14,6 +14,8 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from typing import Any
 
 from graph.connection import Graph
@@ -41,11 +43,32 @@ class Snapshot:
         """An export's rows (shared: callers must not change them); the agreement exports are assembled
         from the flat reads they share (queries/portfolio.py)."""
         build = portfolio.BUILT.get(name)
-        if build is not None:
-            rows, values = (lambda table: self.rows(graph, table)), (lambda query: query.values(graph))
-            tables = portfolio.Tables(rows, self.memo, values)
-            return self.memo(name, lambda: build(tables))  # type: ignore[no-any-return]
-        return self.memo(name, lambda: [_native(r) for r in get(name).records(graph)])  # type: ignore[no-any-return]
+        if build is None:
+            return self.memo(name, lambda: _read(graph, name))  # type: ignore[no-any-return]
+        if name not in self._held:
+            self.prefetch(graph, ("agreement-rows",), portfolio.LINKS_OF[name])
+        rows, values = (lambda table: self.rows(graph, table)), (lambda table: self.values(graph, table))
+        tables = portfolio.Tables(rows, self.memo, values)
+        return self.memo(name, lambda: build(tables))  # type: ignore[no-any-return]
+
+    def values(self, graph: Graph, name: str) -> list[list[Any]]:
+        """An export's rows as lists in the order of its `returns` (shared: callers must not change them)."""
+        return self.memo(f"{name}:values", lambda: get(name).values(graph))  # type: ignore[no-any-return]
+
+    def prefetch(self, graph: Graph, rows: tuple[str, ...], values: tuple[str, ...]) -> None:
+        """Read the exports not yet held all at once, each in its own session: the engine answers them on
+        both cores (the five flat reads at 20k: 435 ms one after another, 280-315 ms together)."""
+        wanted: dict[str, Callable[[], Any]] = {n: partial(_read, graph, n) for n in rows}
+        wanted |= {f"{n}:values": partial(get(n).values, graph) for n in values}
+        with self._lock:
+            missing = {key: read for key, read in wanted.items() if key not in self._held}
+            if len(missing) < 2:
+                return
+            with ThreadPoolExecutor(max_workers=len(missing)) as pool:
+                started = {key: pool.submit(read) for key, read in missing.items()}
+                for key, future in started.items():
+                    self._held[key] = future.result()  # the first failure is raised, after all have ended
+            gc.freeze()
 
     def dated(self, name: str, day: dt.date, compute: Callable[[], Any]) -> Any:
         """A value for one date at this version. Only the DATED_KEPT dates asked last are kept per name: a
@@ -105,6 +128,11 @@ def active(row: Row, day: dt.date | str, lo: str = "start", hi: str = "end") -> 
         and (row.get(lo) is None or row[lo] <= day)
         and (row.get(hi) is None or row[hi] >= day)
     )
+
+
+def _read(graph: Graph, name: str) -> list[Row]:
+    """An export's rows with their dates as datetime.date."""
+    return [_native(r) for r in get(name).records(graph)]
 
 
 def _native(row: Row) -> Row:

@@ -116,3 +116,12 @@ def test_an_export_shares_the_flat_reads_of_the_snapshot(sample: Graph) -> None:
     read = held["party-links:values"]
     snapshot.rows(sample, "equitability-facts")  # the same version: the read is not repeated
     assert snapshot.of(sample)._held["party-links:values"] is read
+
+
+@pytest.mark.parametrize("name", sorted(portfolio.BUILT))
+def test_an_export_reads_exactly_the_tables_it_names_for_the_prefetch(sample: Graph, name: str) -> None:
+    sample._changed()
+    snapshot.rows(sample, name)
+    held = snapshot.of(sample)._held
+    read = {k.removesuffix(":values") for k in held if k.endswith(":values")}
+    assert read == set(portfolio.LINKS_OF[name]) and "agreement-rows" in held
