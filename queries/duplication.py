@@ -107,10 +107,13 @@ def clusters_of(graph: Graph, pairs: list[Row], as_of: dt.date, same_type_only: 
 
 
 class _Components:
-    """Union-find over agreement indexes."""
+    """Union-find over agreement indexes that also keeps each set's members, so an agreement's partners
+    already in its set are skipped by one set difference (5.3 million partners at 200k, nearly all in
+    one set by the time they come)."""
 
     def __init__(self, size: int) -> None:
         self.parent = list(range(size))
+        self.members: dict[int, set[int]] = {}  # root -> its set's members (absent: the root alone)
         self.paired: set[int] = set()
 
     def root(self, i: int) -> int:
@@ -122,13 +125,19 @@ class _Components:
         return i
 
     def join_all(self, i: int, partners: set[int]) -> None:
-        """i pairs with each of `partners` (the root walk inline: 5.3 million partners at 200k)."""
-        top, parent = self.root(i), self.parent
-        for j in partners:
-            r = j
-            while parent[r] != r:
-                r = parent[r]
-            parent[r] = parent[j] = top
+        """i pairs with each of `partners`: their sets merge into i's, the smaller into the larger."""
+        top = self.root(i)
+        group = self.members.pop(top, None) or {top}
+        for j in partners - group:
+            other = self.root(j)
+            if other == top:
+                continue  # merged on the way with an earlier partner's set
+            joined = self.members.pop(other, None) or {other}
+            if len(joined) > len(group):
+                top, other, group, joined = other, top, joined, group
+            self.parent[other] = top
+            group |= joined
+        self.members[top] = group
         self.paired.add(i)
         self.paired |= partners
 

@@ -134,3 +134,20 @@ def test_a_dated_index_is_shared_by_one_date_and_only_the_last_two_dates_are_kep
     graph._changed()
     analysis("duplicates").run(graph, {"as_of": days[0]})
     assert snapshot.of(graph)._dated["duplicate-pairing"][days[0]] is not index  # a new version: built again
+
+
+def test_a_replaced_snapshot_is_freed_off_the_answering_thread(graph: Graph) -> None:
+    import time
+    import weakref
+
+    from queries import snapshot
+
+    ingest_input(graph, read_tables(synth(20, seed=4), "synth"))
+    old = weakref.ref(snapshot.of(graph))
+    snapshot.rows(graph, "duplicate-facts")
+    graph._changed()
+    assert snapshot.of(graph) is not old()
+    deadline = time.monotonic() + 5
+    while old() is not None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert old() is None  # no reference left behind: replaced snapshots do not pile up
