@@ -139,9 +139,18 @@ def _skipped(data: Inputs, nation: str | None) -> list[Row]:
     return rows
 
 
-def engagement(graph: Graph, as_of: dt.date) -> tuple[dict[tuple[str, str], int], set[tuple[str, str]]]:
+Engagement = tuple[dict[tuple[str, str], int], set[tuple[str, str]]]
+
+
+def engagement(graph: Graph, as_of: dt.date) -> Engagement:
     """Current engagement per nation x technology (depths of active agreements covering it or a
-    narrower one), and the pairs an agreement names directly (where surpluses are reported)."""
+    narrower one), and the pairs an agreement names directly (where surpluses are reported); worked out
+    once per graph version and date (the delta, its filters and the heatmap ask the same date in turn)."""
+    return exports.of(graph).dated("engagement", as_of, lambda: _engagement(graph, as_of))  # type: ignore[no-any-return]
+
+
+def _engagement(graph: Graph, as_of: dt.date) -> Engagement:
+    """engagement(), worked out (shared by every answer for the date: not changed)."""
     up = lineage(graph)
     out: dict[tuple[str, str], int] = defaultdict(int)
     direct: set[tuple[str, str]] = set()
