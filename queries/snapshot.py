@@ -26,7 +26,7 @@ from queries.catalog import get
 Row = dict[str, Any]
 #: Fields holding dates in the exports, turned into datetime.date once per snapshot.
 DATES = ("start", "end", "since", "until")
-#: Dates kept per dated value (today and one other: at 200k agreements one is about 100 MB).
+#: Dates kept per dated value (today and one other: each holds indexes as large as the active portfolio).
 DATED_KEPT = 2
 
 
