@@ -53,11 +53,9 @@ class Query:
         sorting an export's 300,000 values cost 0.7 s that such a caller would throw away. A packed
         query brings every row in one Bolt record (ArcadeDB flushes every record on its own).
         """
-        params = self.bind(raw or {})
         if self.packed is None:
-            return graph.read(self.text, params)
-        [packed] = graph.read(self.packed, params)
-        return [dict(zip(self.returns, values, strict=True)) for values in packed[PACKED]]
+            return graph.read(self.text, self.bind(raw or {}))
+        return [dict(zip(self.returns, values, strict=True)) for values in self.values(graph, raw)]
 
     def values(self, graph: Graph, raw: dict[str, Any] | None = None) -> list[list[Any]]:
         """Rows as lists in the order of `returns`, as `records` reads them, without a dict per row (150,000

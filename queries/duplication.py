@@ -94,7 +94,7 @@ def _finish(fact: _Fact, i: int, used: list[set[str]], unfinished: set[int]) -> 
 
 def clusters_of(graph: Graph, pairs: list[Row], as_of: dt.date, same_type_only: bool = False) -> list[Row]:
     """Clusters from pair rows computed elsewhere (the definitional Cypher on a Neo4j server)."""
-    facts = _pairing(graph, as_of).facts
+    facts = _facts(graph, as_of)
     index = {f.id: i for i, f in enumerate(facts)}
     joined, used = _Components(len(facts)), _unused(facts)
     for row in pairs:
