@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from graph.connection import Graph
-from queries import collector, snapshot
+from queries import collector, portfolio, snapshot
 from queries.taxonomy import lineage
 
 Row = dict[str, Any]
@@ -24,11 +24,13 @@ _NONE: frozenset[int] = frozenset()
 
 
 def _facts(graph: Graph, as_of: dt.date) -> list[_Fact]:
-    """The active agreements that may be duplicates, ordered by id."""
-    rows = snapshot.rows(graph, "duplicate-facts")
+    """The active agreements that may be duplicates, ordered by id (duplicate-facts' rows of that date)."""
+    tables = snapshot.of(graph).tables(graph, "duplicate-facts")
     up = lineage(graph)
-    live = (r for r in rows if snapshot.active(r, as_of) and not r["deliberate_redundancy"])
-    return sorted((_Fact(r, up) for r in live), key=lambda f: f.id)
+    rows = portfolio.duplicate_facts(
+        tables, lambda r: snapshot.active(r, as_of) and not r["deliberate_redundancy"]
+    )
+    return sorted((_Fact(r, up) for r in rows), key=lambda f: f.id)
 
 
 def _pairing(graph: Graph, as_of: dt.date) -> _Pairing:
@@ -49,12 +51,26 @@ def duplicates(graph: Graph, as_of: dt.date) -> list[Row]:
         return [_row(facts[i], facts[j], leads) for i, j in sorted(_pairs(pairing))]
 
 
-def pair_keys(graph: Graph, as_of: dt.date) -> set[str]:
-    """The duplicate pairs as `A|B` without building their rows (findings-delta compares only these)."""
+def pair_changes(graph: Graph, start: dt.date, end: dt.date) -> tuple[set[str], set[str]]:
+    """The duplicate pairs as `A|B` found at `end` and not at `start`, and the reverse (findings-delta).
+
+    Whether two agreements pair does not depend on the date, only whether both are active (and not
+    deliberately redundant) does: a pair of one date is missing at the other exactly when one of its
+    agreements is not in the other's facts. So no key is built for the pairs both dates share."""
     with collector.paused():
-        pairing = _pairing(graph, as_of)
-        facts = pairing.facts
-        return {f"{facts[i].id}|{facts[j].id}" for i, j in _pairs(pairing)}
+        before, after = _pairing(graph, start), _pairing(graph, end)
+        return _missing_from(after, before), _missing_from(before, after)
+
+
+def _missing_from(pairing: _Pairing, other: _Pairing) -> set[str]:
+    """The pairs of `pairing` with an agreement not among `other`'s facts, as `A|B`."""
+    facts, there = pairing.facts, {f.id for f in other.facts}
+    gone = {i for i, f in enumerate(facts) if f.id not in there}
+    found: set[str] = set()
+    for i, partners in pairing.candidates():
+        for j in partners if i in gone else partners & gone:
+            found.add(f"{facts[i].id}|{facts[j].id}" if i < j else f"{facts[j].id}|{facts[i].id}")
+    return found
 
 
 def clusters(graph: Graph, as_of: dt.date, same_type_only: bool = False) -> list[Row]:

@@ -31,6 +31,8 @@ LISTS = {
     "technologies": ("cover-links", "technology"),
     "components": ("lead-links", "component"),
 }
+#: Which agreement rows an export keeps (None: all of them).
+Keep = Callable[[Row], bool] | None
 #: Columns every agreement export takes from agreement-rows as they are.
 OWN = ("id", "status", "start", "end")
 
@@ -84,7 +86,9 @@ class Tables:
     def above(self, start: str) -> list[str]:
         """The far end of every path of one or more UNDER relationships from `start`, one entry per path,
         as `[(a)-[:UNDER*1..]->(p:Agreement) | p.id]` lists them (no relationship twice in one path)."""
-        up, found = self._up, []
+        up, found = self._up, list[str]()
+        if start not in up:
+            return found  # most agreements are under none: no walk
         stack: list[tuple[str, frozenset[int]]] = [(start, frozenset())]
         while stack:
             node, used = stack.pop()
@@ -95,9 +99,11 @@ class Tables:
         return found
 
 
-def _linked(t: Tables, own: tuple[str, ...], more: Callable[[Row], Row]) -> list[Row]:
-    """Every agreement's `own` columns, its parties, technologies and lead components, then `more`."""
+def _linked(t: Tables, own: tuple[str, ...], more: Callable[[Row], Row], keep: Keep = None) -> list[Row]:
+    """Every agreement's (or every kept agreement's) `own` columns, its parties, technologies and lead
+    components, then `more`."""
     parties, technologies, components = (t.listed(k) for k in ("parties", "technologies", "components"))
+    agreements = t.agreements if keep is None else filter(keep, t.agreements)
     return [
         {
             **{k: a[k] for k in own},
@@ -106,14 +112,15 @@ def _linked(t: Tables, own: tuple[str, ...], more: Callable[[Row], Row]) -> list
             "components": components.get(a["id"], []),
             **more(a),
         }
-        for a in t.agreements
+        for a in agreements
     ]
 
 
-def duplicate_facts(t: Tables) -> list[Row]:
-    """duplicate-facts.cypher's rows."""
+def duplicate_facts(t: Tables, keep: Keep = None) -> list[Row]:
+    """duplicate-facts.cypher's rows; with `keep`, only the agreements it keeps (the duplicates of one date
+    need the active ones: 5,717 of 20,200 at 20k, so building every row cost twice the time)."""
     own = (*OWN, "deliberate_redundancy", "title", "type")
-    return _linked(t, own, lambda a: {"above": t.above(a["id"])})
+    return _linked(t, own, lambda a: {"above": t.above(a["id"])}, keep)
 
 
 def agreement_links(t: Tables) -> list[Row]:

@@ -46,11 +46,15 @@ class Snapshot:
         build = portfolio.BUILT.get(name)
         if build is None:
             return self.memo(name, lambda: _read(graph, name))  # type: ignore[no-any-return]
+        return self.memo(name, lambda: build(self.tables(graph, name)))  # type: ignore[no-any-return]
+
+    def tables(self, graph: Graph, name: str) -> portfolio.Tables:
+        """The flat reads a built export is assembled from, read side by side on first use, for a caller
+        that builds part of the export (the active agreements of one date)."""
         if name not in self._held:
             self.prefetch(graph, ("agreement-rows",), portfolio.LINKS_OF[name])
         rows, values = (lambda table: self.rows(graph, table)), (lambda table: self.values(graph, table))
-        tables = portfolio.Tables(rows, self.memo, values)
-        return self.memo(name, lambda: build(tables))  # type: ignore[no-any-return]
+        return portfolio.Tables(rows, self.memo, values)
 
     def values(self, graph: Graph, name: str) -> list[list[Any]]:
         """An export's rows as lists in the order of its `returns` (shared: callers must not change them)."""

@@ -16,6 +16,8 @@ from graph.values import plain
 from queries import snapshot
 
 Row = dict[str, Any]
+#: A finding's keys that appeared between two dates, and those that disappeared.
+Changes = tuple[set[str], set[str]]
 #: (kind, what it means to become active, to stop being active) in the order rows are sorted.
 KINDS = {
     "agreement": ("started", "ended"),
@@ -89,11 +91,11 @@ def _gap_keys(graph: Graph, day: dt.date) -> set[str]:
     return {r["technology"] for r in analysis("coverage-gaps").run(graph, {"as_of": day})}  # type: ignore[index]
 
 
-def _duplicate_keys(graph: Graph, day: dt.date) -> set[str]:
-    """Duplicate pairs as of a day, as A|B."""
-    from queries.duplication import pair_keys
+def _duplicate_changes(graph: Graph, start: dt.date, end: dt.date) -> Changes:
+    """Duplicate pairs, as A|B, found at `end` and not at `start`, and the reverse."""
+    from queries.duplication import pair_changes
 
-    return pair_keys(graph, day)
+    return pair_changes(graph, start, end)
 
 
 def _consortium_keys(graph: Graph, day: dt.date) -> set[str]:
@@ -103,11 +105,22 @@ def _consortium_keys(graph: Graph, day: dt.date) -> set[str]:
     return {f"{r['agreement']}|{r['forum']}" for r in exclusionary_consortia(graph, day)}
 
 
-#: The findings compared, by the analysis name a row carries.
-FINDINGS: dict[str, Callable[[Graph, dt.date], set[str]]] = {
-    "coverage-gaps": _gap_keys,
-    "duplicates": _duplicate_keys,
-    "exclusionary-consortia": _consortium_keys,
+def _compared(keys: Callable[[Graph, dt.date], set[str]]) -> Callable[[Graph, dt.date, dt.date], Changes]:
+    """The changes of a finding whose keys are worked out whole at each date."""
+
+    def changes(graph: Graph, start: dt.date, end: dt.date) -> Changes:
+        before, after = keys(graph, start), keys(graph, end)
+        return after - before, before - after
+
+    return changes
+
+
+#: The findings compared, by the analysis name a row carries: each gives the keys that appeared between
+#: two dates and those that disappeared.
+FINDINGS: dict[str, Callable[[Graph, dt.date, dt.date], Changes]] = {
+    "coverage-gaps": _compared(_gap_keys),
+    "duplicates": _duplicate_changes,
+    "exclusionary-consortia": _compared(_consortium_keys),
 }
 
 
@@ -115,10 +128,10 @@ def findings_delta(graph: Graph, start: dt.date, end: dt.date) -> list[Row]:
     """Rows of `findings-delta`: findings present at `end` but not at `start` (appeared), and the reverse."""
     window(start, end)
     rows = []
-    for name, keys in FINDINGS.items():
-        before, after = keys(graph, start), keys(graph, end)
-        rows += [{"analysis": name, "key": k, "change": "appeared"} for k in after - before]
-        rows += [{"analysis": name, "key": k, "change": "disappeared"} for k in before - after]
+    for name, changes in FINDINGS.items():
+        appeared, disappeared = changes(graph, start, end)
+        rows += [{"analysis": name, "key": k, "change": "appeared"} for k in appeared]
+        rows += [{"analysis": name, "key": k, "change": "disappeared"} for k in disappeared]
     rows.sort(key=lambda r: (r["analysis"], r["key"]))
     return rows
 

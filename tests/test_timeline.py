@@ -115,6 +115,28 @@ def test_findings_delta_reports_appeared_and_disappeared_findings(graph: Graph) 
     ]  # D|A was a duplicate only inside the window: not reported
 
 
+def test_a_duplicate_pair_of_both_dates_is_not_reported_whichever_side_changes(graph: Graph) -> None:
+    """P|Q pairs at both dates; R joins both as a duplicate (equal parties with Q, nested under P's); S pairs
+    with P until it ends; W is deliberately redundant, so never a duplicate."""
+    load(
+        graph,
+        nations=[{"code": c, "name": c} for c in ("AUS", "GBR", "USA")],
+        technologies=[{"id": "T1", "name": "T1"}],
+        agreements=[
+            _agreement("P", "2018-01-01", None, "AUS;GBR;USA", "T1"),
+            _agreement("Q", "2018-01-01", None, "AUS;GBR", "T1"),
+            _agreement("R", "2023-01-01", None, "AUS;GBR", "T1"),
+            _agreement("S", "2018-01-01", "2022-12-31", "GBR;USA", "T1"),
+            _agreement("W", "2023-01-01", None, "AUS;GBR", "T1") | {"deliberate_redundancy": "true"},
+        ],
+    )
+    assert [r for r in _rows(graph, "findings-delta") if r[0] == "duplicates"] == [
+        ("duplicates", "P|R", "appeared"),
+        ("duplicates", "P|S", "disappeared"),
+        ("duplicates", "Q|R", "appeared"),
+    ]  # not P|Q: a duplicate at both dates; nothing of W
+
+
 def test_the_same_date_twice_changes_nothing(graph: Graph) -> None:
     _load(graph)
     assert _rows(graph, "portfolio-changes", to=FROM) == []
