@@ -25,7 +25,7 @@ _NONE: frozenset[int] = frozenset()
 
 def _facts(graph: Graph, as_of: dt.date) -> list[_Fact]:
     """The active agreements that may be duplicates, ordered by id (duplicate-facts' rows of that date)."""
-    tables = snapshot.of(graph).tables(graph, "duplicate-facts")
+    tables = snapshot.of(graph).tables(graph, portfolio.LINKS_OF["duplicate-facts"])
     up = lineage(graph)
     rows = portfolio.duplicate_facts(
         tables, lambda r: snapshot.active(r, as_of) and not r["deliberate_redundancy"]

@@ -46,13 +46,12 @@ class Snapshot:
         build = portfolio.BUILT.get(name)
         if build is None:
             return self.memo(name, lambda: _read(graph, name))  # type: ignore[no-any-return]
-        return self.memo(name, lambda: build(self.tables(graph, name)))  # type: ignore[no-any-return]
+        return self.memo(name, lambda: build(self.tables(graph, portfolio.LINKS_OF[name])))  # type: ignore[no-any-return]
 
-    def tables(self, graph: Graph, name: str) -> portfolio.Tables:
-        """The flat reads a built export is assembled from, read side by side on first use, for a caller
-        that builds part of the export (the active agreements of one date)."""
-        if name not in self._held:
-            self.prefetch(graph, ("agreement-rows",), portfolio.LINKS_OF[name])
+    def tables(self, graph: Graph, links: tuple[str, ...]) -> portfolio.Tables:
+        """The flat reads: agreement-rows and these link tables read side by side on first use, for a
+        caller that builds part of an export (the active agreements of one date)."""
+        self.prefetch(graph, ("agreement-rows",), links)
         rows, values = (lambda table: self.rows(graph, table)), (lambda table: self.values(graph, table))
         return portfolio.Tables(rows, self.memo, values)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from graph.connection import Graph
 from queries.catalog import get
 
@@ -10,12 +12,29 @@ def lineage(graph: Graph) -> dict[str, frozenset[str]]:
     """Each technology with itself and all its ancestors through BROADER (once per graph version)."""
     from queries import snapshot
 
-    return snapshot.of(graph).memo("lineage", lambda: _lineage(graph))  # type: ignore[no-any-return]
+    return snapshot.of(graph).memo("lineage", lambda: _lineage(_technologies(graph)))  # type: ignore[no-any-return]
 
 
-def _lineage(graph: Graph) -> dict[str, frozenset[str]]:
-    """Read the taxonomy and close BROADER upwards."""
-    parents = {r["id"]: r["broader"] for r in get("taxonomy").run(graph)}
+def priorities(graph: Graph) -> frozenset[str]:
+    """The technologies with a priority (once per graph version)."""
+    from queries import snapshot
+
+    def find() -> frozenset[str]:
+        return frozenset(r["id"] for r in _technologies(graph) if r["priority"] is not None)
+
+    return snapshot.of(graph).memo("priorities", find)  # type: ignore[no-any-return]
+
+
+def _technologies(graph: Graph) -> list[dict[str, Any]]:
+    """The taxonomy export, read once per graph version."""
+    from queries import snapshot
+
+    return snapshot.of(graph).memo("taxonomy", lambda: get("taxonomy").run(graph))  # type: ignore[no-any-return]
+
+
+def _lineage(technologies: list[dict[str, Any]]) -> dict[str, frozenset[str]]:
+    """Close BROADER upwards."""
+    parents = {r["id"]: r["broader"] for r in technologies}
     memo: dict[str, frozenset[str]] = {}
 
     def up(tid: str, seen: frozenset[str] = frozenset()) -> frozenset[str]:

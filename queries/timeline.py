@@ -86,9 +86,9 @@ def _active(dates: Row, day: dt.date) -> bool:
 
 def _gap_keys(graph: Graph, day: dt.date) -> set[str]:
     """Coverage gaps as of a day, by technology."""
-    from queries.analysis import analysis
+    from queries.coverage import gaps
 
-    return {r["technology"] for r in analysis("coverage-gaps").run(graph, {"as_of": day})}  # type: ignore[index]
+    return gaps(graph, day)
 
 
 def _duplicate_changes(graph: Graph, start: dt.date, end: dt.date) -> Changes:

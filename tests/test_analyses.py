@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
 
 from graph.connection import Graph
 from graph.errors import NotFoundError, ParameterError, ValidationError
+from queries import coverage
 from queries.analysis import analysis
 from tests.fixtures import load
 
@@ -63,7 +65,8 @@ def test_coverage_gaps(gaps_graph: Graph) -> None:
     assert rows == [
         {"technology": "SPACE", "name": "Space", "priority": 3, "scheme": None},
         {"technology": "QC", "name": "Quantum", "priority": 2, "scheme": None},
-    ]
+    ]  # not AI or ML (NLP lies under both), not NLP or HYP (no priority), not DE
+    assert coverage.gaps(gaps_graph, dt.date(2025, 1, 1)) == {"SPACE", "QC"}  # as findings-delta works it out
 
 
 def test_coverage_gaps_for_one_nation(gaps_graph: Graph) -> None:
@@ -82,6 +85,7 @@ def test_coverage_gaps_for_one_nation(gaps_graph: Graph) -> None:
 
 def test_coverage_gaps_change_with_the_date(gaps_graph: Graph) -> None:
     assert [r["technology"] for r in run(gaps_graph, "coverage-gaps", as_of="2019-06-01")] == ["SPACE"]
+    assert coverage.gaps(gaps_graph, dt.date(2019, 6, 1)) == {"SPACE"}  # A2 still covers QC
 
 
 # ---------------------------------------------------------------- duplicates

@@ -4,6 +4,7 @@ return: on a hand-built graph with the cases a path walk can get wrong, on the s
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Any
 
@@ -13,7 +14,8 @@ from graph.connection import Graph
 from ingest.pipeline import ingest_input
 from ingest.reader import read_tables
 from ingest.synth import synth
-from queries import portfolio, snapshot
+from queries import coverage, portfolio, snapshot
+from queries.analysis import analysis
 from queries.catalog import get
 
 Row = dict[str, Any]
@@ -105,6 +107,25 @@ def test_a_synthetic_portfolio_exports_the_same(graph: Graph) -> None:
     ingest_input(graph, read_tables(synth(600, seed=7), "synth"))
     counts = assert_same(graph)
     assert counts["equitability-facts"] > 1000, counts
+    assert_same_gaps(graph)
+
+
+#: Dates the gaps are compared at: before most agreements, among them, after most have ended.
+GAP_DATES = [dt.date(y, 6, 1) for y in (1990, 2005, 2015, 2024, 2040)]
+
+
+def assert_same_gaps(graph: Graph) -> None:
+    """The gaps worked out on the snapshot are coverage-gaps.cypher's, at every date of GAP_DATES."""
+    found = {}
+    for day in GAP_DATES:
+        cypher = {r["technology"] for r in analysis("coverage-gaps").run(graph, {"as_of": day})}  # type: ignore[index]
+        assert coverage.gaps(graph, day) == cypher, day
+        found[day] = len(cypher)
+    assert len(set(found.values())) > 1, found  # the dates differ: equal constant answers would prove little
+
+
+def test_the_sample_gaps_are_coverage_gaps_at_every_date(sample: Graph) -> None:
+    assert_same_gaps(sample)
 
 
 def test_an_export_shares_the_flat_reads_of_the_snapshot(sample: Graph) -> None:

@@ -1,0 +1,27 @@
+"""Coverage gaps worked out on the snapshot, for the answers that ask them at many dates.
+
+findings-delta asks the gaps at two dates, and the expiring page at up to 40; coverage-gaps.cypher (the
+analysis, and the definition) costs a query each time. Here a date costs a pass over the agreements
+already read for the graph version. tests/test_timeline.py requires the Cypher's technologies.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from graph.connection import Graph
+from queries import snapshot
+from queries.taxonomy import lineage, priorities
+
+
+def gaps(graph: Graph, day: dt.date) -> set[str]:
+    """The technologies with a priority that no agreement active on `day` covers, directly or through a
+    narrower technology (coverage-gaps.cypher's rule, every nation)."""
+    tables = snapshot.of(graph).tables(graph, ("cover-links",))
+    covered, up = tables.listed("technologies"), lineage(graph)
+    reached: set[str] = set()
+    for agreement in tables.agreements:
+        if snapshot.active(agreement, day):
+            for technology in covered.get(agreement["id"], ()):
+                reached |= up.get(technology, {technology})
+    return set(priorities(graph) - reached)
