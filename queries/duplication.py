@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence, Set
 from typing import Any
 
 from graph.connection import Graph
@@ -20,6 +20,7 @@ from queries.taxonomy import lineage
 Row = dict[str, Any]
 Lineage = dict[str, frozenset[str]]  # each technology with itself and all its ancestors
 Index = dict[tuple[str, str], set[int]]
+Lineages = list[tuple[str, frozenset[str]]]  # an agreement's technologies, each with its ancestors
 _NONE: frozenset[int] = frozenset()
 
 
@@ -79,8 +80,9 @@ def clusters(graph: Graph, as_of: dt.date, same_type_only: bool = False) -> list
     with collector.paused():
         pairing = _pairing(graph, as_of)
         facts = pairing.facts
-        joined, used = _Components(len(facts)), _unused(facts)
-        unfinished = set(range(len(facts)))  # agreements with a technology in no overlap yet
+        joined = _Components(len(facts))
+        left = [list(f.lineage) for f in facts]  # per agreement, its technologies in no overlap yet
+        unfinished = {i for i, rest in enumerate(left) if rest}
         for i, partners in pairing.candidates():
             a = facts[i]
             if same_type_only:
@@ -89,22 +91,21 @@ def clusters(graph: Graph, as_of: dt.date, same_type_only: bool = False) -> list
                 continue
             joined.join_all(i, partners)
             if i in unfinished:  # an overlap may come from one side only: a's against all partners at once
-                used[i].update(t for t, above in a.lineage if pairing.meets(above, partners))
-                _finish(a, i, used, unfinished)
+                _narrow(left, i, [p for p in left[i] if not pairing.meets(p[1], partners)], unfinished)
+            techs = a.technologies
             for j in partners & unfinished:  # set arithmetic: at 200k most partners have nothing left to add
-                _overlap(facts[j], a.technologies, used[j])
-                _finish(facts[j], j, used, unfinished)
+                rest = left[j]
+                kept = [p for p in rest if p[1].isdisjoint(techs)]  # j's not at or under one of a's
+                if len(kept) < len(rest):
+                    _narrow(left, j, kept, unfinished)
+        used = [f.technologies.difference(t for t, _ in rest) for f, rest in zip(facts, left, strict=True)]
         return _cluster_rows(facts, joined.groups(), used)
 
 
-def _unused(facts: list[_Fact]) -> list[set[str]]:
-    """Per agreement, its technologies found in some overlap (none yet)."""
-    return [set() for _ in facts]
-
-
-def _finish(fact: _Fact, i: int, used: list[set[str]], unfinished: set[int]) -> None:
-    """Take i off the unfinished set once all its technologies are in some overlap."""
-    if len(used[i]) == len(fact.technologies):
+def _narrow(left: list[Lineages], i: int, kept: Lineages, unfinished: set[int]) -> None:
+    """i's technologies still in no overlap are `kept`; once none are, i leaves the unfinished set."""
+    left[i] = kept
+    if not kept:
         unfinished.discard(i)
 
 
@@ -112,7 +113,7 @@ def clusters_of(graph: Graph, pairs: list[Row], as_of: dt.date, same_type_only: 
     """Clusters from pair rows computed elsewhere (the definitional Cypher on a Neo4j server)."""
     facts = _facts(graph, as_of)
     index = {f.id: i for i, f in enumerate(facts)}
-    joined, used = _Components(len(facts)), _unused(facts)
+    joined, used = _Components(len(facts)), [set[str]() for _ in facts]
     for row in pairs:
         if not same_type_only or row["same_type"]:
             i, j = index[row["agreement_a"]], index[row["agreement_b"]]
@@ -165,13 +166,7 @@ class _Components:
         return list(found.values())
 
 
-def _overlap(a: _Fact, technologies: frozenset[str], into: set[str]) -> None:
-    """Add a's technologies that are, or lie under, one of `technologies` (skipped once all of a's are in)."""
-    if len(into) < len(a.technologies):
-        into.update(t for t, above in a.lineage if not above.isdisjoint(technologies))
-
-
-def _cluster_rows(facts: list[_Fact], groups: list[list[int]], used: list[set[str]]) -> list[Row]:
+def _cluster_rows(facts: list[_Fact], groups: list[list[int]], used: Sequence[Set[str]]) -> list[Row]:
     """One row per cluster, largest first, then by smallest id, numbered from 1."""
     groups.sort(key=lambda g: (-len(g), facts[min(g)].id))
     rows = []

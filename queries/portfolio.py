@@ -139,7 +139,7 @@ def equitability_facts(t: Tables) -> list[Row]:
             "contribution_value": contribution,
             "benefit_value": benefit,
         }
-        for agreement, nation, contribution, benefit in t.links("party-links")
+        for agreement, nation, contribution, benefit in t.links("party-values")
     ]
     return sorted(rows, key=lambda r: (r["agreement"], r["nation"]))
 
@@ -148,7 +148,7 @@ def equitability_facts(t: Tables) -> list[Row]:
 LINKS_OF: dict[str, tuple[str, ...]] = {
     "duplicate-facts": ("party-links", "cover-links", "lead-links", "under-links"),
     "agreement-links": ("party-links", "cover-links", "lead-links"),
-    "equitability-facts": ("party-links",),
+    "equitability-facts": ("party-values",),
 }
 #: Exports built here, by the name of the .cypher file they stand for.
 BUILT: dict[str, Callable[[Tables], list[Row]]] = {
