@@ -23,9 +23,7 @@ def collaborations(
     """Rows of `collaborations`: nation x technology (as the agreements name it) with their agreements."""
     up = lineage(graph) if technology else {}
     found: dict[tuple[str, str], set[str]] = defaultdict(set)
-    for a in snapshot.rows(graph, "agreement-links"):
-        if not snapshot.active(a, as_of):
-            continue
+    for a in snapshot.active_links(graph, as_of):
         if component is not None and component not in a["components"]:
             continue
         techs = [t for t in a["technologies"] if technology is None or technology in up.get(t, {t})]

@@ -2,7 +2,8 @@
 
 findings-delta asks the gaps at two dates, and the expiring page at up to 40; coverage-gaps.cypher (the
 analysis, and the definition) costs a query each time. Here a date costs a pass over the agreements
-already read for the graph version. tests/test_timeline.py requires the Cypher's technologies.
+already read for the graph version. tests/test_analyses.py and tests/test_portfolio.py require the
+Cypher's technologies (on the gaps fixture, the sample and the 600-agreement portfolio, at five dates).
 """
 
 from __future__ import annotations

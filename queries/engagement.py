@@ -154,9 +154,7 @@ def _engagement(graph: Graph, as_of: dt.date) -> Engagement:
     up = lineage(graph)
     out: dict[tuple[str, str], int] = defaultdict(int)
     direct: set[tuple[str, str]] = set()
-    for a in exports.rows(graph, "agreement-links"):
-        if not exports.active(a, as_of):
-            continue
+    for a in exports.active_links(graph, as_of):
         covered: set[str] = set().union(*(up.get(t, {t}) for t in a["technologies"]))
         depth = a["depth"] or DEFAULT_DEPTH
         for n in a["parties"]:

@@ -23,9 +23,7 @@ def partners(graph: Graph, as_of: dt.date, nation: str | None, technology: str |
     up = lineage(graph) if technology else {}
     agreements: dict[tuple[str, str], set[str]] = defaultdict(set)
     techs: dict[tuple[str, str], set[str]] = defaultdict(set)
-    for a in snapshot.rows(graph, "agreement-links"):
-        if not snapshot.active(a, as_of):
-            continue
+    for a in snapshot.active_links(graph, as_of):
         listed = a["technologies"] if technology is None else _related(a["technologies"], technology, up)
         if not listed:
             continue

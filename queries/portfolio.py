@@ -123,9 +123,9 @@ def duplicate_facts(t: Tables, keep: Keep = None) -> list[Row]:
     return _linked(t, own, lambda a: {"above": t.above(a["id"])}, keep)
 
 
-def agreement_links(t: Tables) -> list[Row]:
-    """agreement-links.cypher's rows."""
-    return _linked(t, OWN, lambda a: {"depth": a["depth"]})
+def agreement_links(t: Tables, keep: Keep = None) -> list[Row]:
+    """agreement-links.cypher's rows; with `keep`, only the agreements it keeps."""
+    return _linked(t, OWN, lambda a: {"depth": a["depth"]}, keep)
 
 
 def equitability_facts(t: Tables) -> list[Row]:

@@ -57,7 +57,7 @@ def portfolio_changes(graph: Graph, start: dt.date, end: dt.date) -> list[Row]:
 
 def _dated(graph: Graph) -> Iterator[tuple[str, str, Row]]:
     """(kind, key, {status, start, end}) for every dated thing of the portfolio, dates as ISO text."""
-    for a in snapshot.rows(graph, "agreement-links"):
+    for a in snapshot.rows(graph, "agreement-rows"):  # the agreements' own columns: no link table read
         yield "agreement", a["id"], _dates(a.get("status"), a.get("start"), a.get("end"))
     for f in snapshot.rows(graph, "forum-facts"):
         for code, role, since, until in f["memberships"]:

@@ -128,6 +128,16 @@ def test_the_sample_gaps_are_coverage_gaps_at_every_date(sample: Graph) -> None:
     assert_same_gaps(sample)
 
 
+def test_the_active_links_of_a_date_are_the_export_rows_active_that_day(sample: Graph) -> None:
+    whole = defined(sample, "agreement-links")
+    sizes = set()
+    for day in GAP_DATES:
+        expected = [r for r in whole if snapshot.active(r, day)]
+        assert canon(snapshot.active_links(sample, day)) == canon(expected), day
+        sizes.add(len(expected))
+    assert len(sizes) > 2, sizes  # the dates keep different agreements
+
+
 def test_an_export_shares_the_flat_reads_of_the_snapshot(sample: Graph) -> None:
     sample._changed()
     snapshot.rows(sample, "duplicate-facts")
