@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterator, Sequence, Set
+from functools import cached_property
 from typing import Any
 
 from graph.connection import Graph
@@ -64,13 +65,14 @@ def pair_changes(graph: Graph, start: dt.date, end: dt.date) -> tuple[set[str], 
 
 
 def _missing_from(pairing: _Pairing, other: _Pairing) -> set[str]:
-    """The pairs of `pairing` with an agreement not among `other`'s facts, as `A|B`."""
+    """The pairs of `pairing` with an agreement not among `other`'s facts, as `A|B`: only those agreements'
+    partners are looked up (a year's window changes a fraction of the portfolio)."""
     facts, there = pairing.facts, {f.id for f in other.facts}
-    gone = {i for i, f in enumerate(facts) if f.id not in there}
     found: set[str] = set()
-    for i, partners in pairing.candidates():
-        for j in partners if i in gone else partners & gone:
-            found.add(f"{facts[i].id}|{facts[j].id}" if i < j else f"{facts[j].id}|{facts[i].id}")
+    for i, f in enumerate(facts):
+        if f.id not in there:
+            for j in pairing.partners(i):
+                found.add(f"{f.id}|{facts[j].id}" if i < j else f"{facts[j].id}|{f.id}")
     return found
 
 
@@ -239,22 +241,57 @@ class _Pairing:
     def candidates(self) -> Iterator[tuple[int, set[int]]]:
         """Each agreement with the agreements whose parties include all of its own, on a related technology,
         neither under the other (an empty set is not yielded); one set at a time, so pairs are never held."""
-        exact, below, holders, under = self.exact, self.below, self.holders, self.under
-        for i, f in enumerate(self.facts):
-            if not self.order[i]:
-                continue
-            key, *rest = self.order[i]
-            candidates: set[int] = set()
+        for i in range(len(self.facts)):
+            found = self.supersets(i)
+            if found:
+                yield i, found
+
+    def supersets(self, i: int) -> set[int]:
+        """The agreements with all of i's parties, on a related technology, neither under the other."""
+        if not self.order[i]:
+            return set()  # an agreement with no parties pairs with none
+        exact, below, holders = self.exact, self.below, self.holders
+        key, *rest = self.order[i]
+        found: set[int] = set()
+        for t, above in self.facts[i].lineage:
+            for u in above:
+                found |= exact.get((u, key), _NONE)
+            found |= below.get((t, key), _NONE)
+        for p in rest:
+            found &= holders[p]
+        found.discard(i)
+        found -= self.under.get(i, _NONE)
+        return found
+
+    def partners(self, i: int) -> set[int]:
+        """Every agreement i pairs with: its supersets, and those whose parties are all among i's (i is one
+        of their supersets), found through an index of each agreement by its own rarest party."""
+        f, (keyed, keyed_below) = self.facts[i], self._by_key
+        found: set[int] = set()
+        for p in f.parties:
             for t, above in f.lineage:
                 for u in above:
-                    candidates |= exact.get((u, key), _NONE)
-                candidates |= below.get((t, key), _NONE)
-            for p in rest:
-                candidates &= holders[p]
-            candidates.discard(i)
-            candidates -= under.get(i, _NONE)
-            if candidates:
-                yield i, candidates
+                    found |= keyed.get((u, p), _NONE)  # naming a technology at or above i's
+                found |= keyed_below.get((t, p), _NONE)  # naming a technology under i's
+        found.discard(i)
+        found -= self.under.get(i, _NONE)
+        facts = self.facts
+        return {j for j in found if facts[j].parties <= f.parties} | self.supersets(i)
+
+    @cached_property
+    def _by_key(self) -> tuple[Index, Index]:
+        """(technology, party) -> the agreements naming it whose rarest party that is, and (ancestor, party)
+        -> those naming a technology under it: only when asked (findings-delta), once per date."""
+        exact: Index = defaultdict(set)
+        below: Index = defaultdict(set)
+        for i, f in enumerate(self.facts):
+            if self.order[i]:
+                key = self.order[i][0]
+                for t, above in f.lineage:
+                    exact[(t, key)].add(i)
+                    for u in above:
+                        below[(u, key)].add(i)
+        return dict(exact), dict(below)
 
 
 def _by_technology(facts: list[_Fact], keys: set[str]) -> tuple[Index, Index]:

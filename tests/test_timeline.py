@@ -116,25 +116,33 @@ def test_findings_delta_reports_appeared_and_disappeared_findings(graph: Graph) 
 
 
 def test_a_duplicate_pair_of_both_dates_is_not_reported_whichever_side_changes(graph: Graph) -> None:
-    """P|Q pairs at both dates; R joins both as a duplicate (equal parties with Q, nested under P's); S pairs
-    with P until it ends; W is deliberately redundant, so never a duplicate."""
+    """P|Q pairs at both dates; R joins both as a duplicate (equal parties with Q, nested in P's); S pairs
+    with P until it ends; U starts with every party of P, Q and R and more (the new side is the larger);
+    W is deliberately redundant, so never a duplicate. X's rarest party, CAN, is one of U's, yet X is no
+    duplicate of U (NZL); Y only makes NZL as common as CAN."""
     load(
         graph,
-        nations=[{"code": c, "name": c} for c in ("AUS", "GBR", "USA")],
+        nations=[{"code": c, "name": c} for c in ("AUS", "GBR", "USA", "CAN", "NZL", "JPN")],
         technologies=[{"id": "T1", "name": "T1"}],
         agreements=[
             _agreement("P", "2018-01-01", None, "AUS;GBR;USA", "T1"),
             _agreement("Q", "2018-01-01", None, "AUS;GBR", "T1"),
             _agreement("R", "2023-01-01", None, "AUS;GBR", "T1"),
             _agreement("S", "2018-01-01", "2022-12-31", "GBR;USA", "T1"),
+            _agreement("U", "2023-01-01", None, "AUS;CAN;GBR;USA", "T1"),
             _agreement("W", "2023-01-01", None, "AUS;GBR", "T1") | {"deliberate_redundancy": "true"},
+            _agreement("X", "2018-01-01", None, "CAN;NZL", "T1"),
+            _agreement("Y", "2018-01-01", None, "JPN;NZL", "T1"),
         ],
     )
     assert [r for r in _rows(graph, "findings-delta") if r[0] == "duplicates"] == [
         ("duplicates", "P|R", "appeared"),
         ("duplicates", "P|S", "disappeared"),
+        ("duplicates", "P|U", "appeared"),
         ("duplicates", "Q|R", "appeared"),
-    ]  # not P|Q: a duplicate at both dates; nothing of W
+        ("duplicates", "Q|U", "appeared"),
+        ("duplicates", "R|U", "appeared"),
+    ]  # not P|Q: a duplicate at both dates; nothing of W; not U|X
 
 
 def test_the_same_date_twice_changes_nothing(graph: Graph) -> None:
