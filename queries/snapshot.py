@@ -15,7 +15,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from functools import partial
 from typing import Any
 
@@ -38,6 +38,7 @@ class Snapshot:
         self.made = time.monotonic()
         self._held: dict[str, Any] = {}
         self._dated: dict[str, OrderedDict[dt.date, Any]] = {}
+        self._building: dict[tuple[str, dt.date], Future[Any]] = {}  # dated values being worked out
         self._lock = threading.RLock()  # re-entrant: a memo may build on another memo
 
     def rows(self, graph: Graph, name: str) -> list[Row]:
@@ -76,16 +77,42 @@ class Snapshot:
 
     def dated(self, name: str, day: dt.date, compute: Callable[[], Any]) -> Any:
         """A value for one date at this version. Only the DATED_KEPT dates asked last are kept per name: a
-        new date on every request (bench.api's cache-miss mode) must not grow memory."""
+        new date on every request (bench.api's cache-miss mode) must not grow memory.
+
+        A value is worked out outside the snapshot's lock, so an answer whose value is held never waits for
+        another date's build; a second asker of the same date waits for the first one's value."""
+        held, building, mine = self._claim(name, day)
+        if not mine:
+            return held if building is None else building.result()
+        assert building is not None  # a build of the caller's own
+        try:
+            value = compute()
+        except BaseException as exc:
+            with self._lock:
+                del self._building[(name, day)]
+            building.set_exception(exc)
+            raise
+        with self._lock:
+            del self._building[(name, day)]
+            kept = self._dated[name]
+            kept[day] = value
+            while len(kept) > DATED_KEPT:
+                kept.popitem(last=False)
+        building.set_result(value)
+        return value
+
+    def _claim(self, name: str, day: dt.date) -> tuple[Any, Future[Any] | None, bool]:
+        """(the held value, or the build to wait for, or a new build that is the caller's to do)."""
         with self._lock:
             kept = self._dated.setdefault(name, OrderedDict())
             if day in kept:
                 kept.move_to_end(day)
-            else:
-                kept[day] = compute()
-                while len(kept) > DATED_KEPT:
-                    kept.popitem(last=False)
-            return kept[day]
+                return kept[day], None, False
+            building = self._building.get((name, day))
+            if building is not None:
+                return None, building, False
+            building = self._building[(name, day)] = Future()
+            return None, building, True
 
     def memo(self, name: str, compute: Callable[[], Any]) -> Any:
         """A value derived from the graph at this version, computed once, then frozen out of the cycle

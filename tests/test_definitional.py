@@ -138,6 +138,43 @@ def test_a_dated_index_is_shared_by_one_date_and_only_the_last_two_dates_are_kep
     assert snapshot.of(graph)._dated["duplicate-pairing"][days[0]] is not index  # a new version: built again
 
 
+def test_a_dated_build_does_not_hold_up_a_held_date_and_one_date_is_built_once() -> None:
+    import datetime as dt
+    import threading
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+
+    from queries.snapshot import Snapshot
+
+    snap, release, calls = Snapshot((0, 0)), threading.Event(), []
+    today, other = dt.date(2025, 1, 1), dt.date(2024, 1, 1)
+    assert snap.dated("x", today, lambda: "held") == "held"
+
+    def slow() -> str:
+        calls.append(1)
+        assert release.wait(10)
+        return "built"
+
+    with ThreadPoolExecutor(3) as pool:
+        try:
+            first, second = (pool.submit(snap.dated, "x", other, slow) for _ in range(2))
+            while not calls:
+                time.sleep(0.01)
+            held = pool.submit(snap.dated, "x", today, lambda: "again")
+            assert held.result(5) == "held"  # answered while `other` is being built
+        finally:
+            release.set()
+        assert first.result(10) == second.result(10) == "built"
+    assert calls == [1]  # the second asker waited for the first one's build
+
+    def fails() -> str:
+        raise ValueError("no")
+
+    with pytest.raises(ValueError):
+        snap.dated("x", dt.date(2023, 1, 1), fails)
+    assert snap.dated("x", dt.date(2023, 1, 1), lambda: "retried") == "retried"  # a failure is not kept
+
+
 def test_a_replaced_snapshot_is_freed_off_the_answering_thread(graph: Graph) -> None:
     import time
     import weakref
