@@ -80,7 +80,8 @@ class Snapshot:
         new date on every request (bench.api's cache-miss mode) must not grow memory.
 
         A value is worked out outside the snapshot's lock, so an answer whose value is held never waits for
-        another date's build; a second asker of the same date waits for the first one's value."""
+        another date's build; a second asker of the same date waits for the first one's value. So no memo
+        may compute a dated value: a memo holds the lock, which the end of a build needs."""
         held, building, mine = self._claim(name, day)
         if not mine:
             return held if building is None else building.result()
@@ -166,7 +167,7 @@ def rows(graph: Graph, name: str) -> list[Row]:
 
 def active_links(graph: Graph, day: dt.date) -> list[Row]:
     """agreement-links' rows of the agreements active on `day`, built once per graph version and date from
-    the flat reads: the first answer after a write builds the active agreements' rows only (5,717 of
+    the flat reads: the first answer after a write builds the active agreements' rows only (5,887 of
     20,200 at 20k), not every agreement's."""
     snap = of(graph)
 
