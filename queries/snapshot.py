@@ -8,9 +8,11 @@ answer after a write pays for the read; the rest run at in-memory speed.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import gc
 import queue
+import sys
 import threading
 import time
 from collections import OrderedDict
@@ -129,15 +131,72 @@ class Snapshot:
 
 _snapshots: dict[tuple[str, str], Snapshot] = {}
 _guard = threading.Lock()
-#: Replaced snapshots, freed by one background thread: freeing 20k agreements' exports took 60-80 ms of
-#: the first answer after a write, which now overlaps its wait for the engine.
+#: Replaced snapshots, freed by one background thread, off the first answer after a write.
 _retired: queue.SimpleQueue[Snapshot | None] = queue.SimpleQueue()
 
 
+#: Items let go of at a time when a retired snapshot is taken apart. Freed in one call, 20k agreements'
+#: values held the interpreter for 57-94 ms, which the first answer after a write waited out; in chunks,
+#: its longest wait is 2-4 ms.
+FREE_CHUNK = 1000
+#: How long a retired snapshot still in use by an answer begun before the write is waited for.
+FREE_WAIT_SECONDS = 60.0
+
+
 def _free_retired() -> None:
-    """Drop each retired snapshot as it arrives (its last reference: it is freed here)."""
+    """Take each retired snapshot apart, a chunk at a time, once no answer holds it. An answer begun before
+    the write must find its values, never an emptied snapshot; one still held when FREE_WAIT_SECONDS are
+    up is let go of, and freed whole by its last holder. A held snapshot does not hold up the others."""
+    waiting: list[tuple[float, Snapshot]] = []
     while True:
-        _retired.get()
+        with contextlib.suppress(queue.Empty):
+            retired = _retired.get(timeout=0.05 if waiting else None)
+            if retired is not None:
+                waiting.append((time.monotonic() + FREE_WAIT_SECONDS, retired))
+            del retired
+        at = 0
+        while at < len(waiting):
+            if sys.getrefcount(waiting[at][1]) == 2:  # the list's tuple and getrefcount's argument alone
+                _empty(waiting.pop(at)[1])
+            elif waiting[at][0] < time.monotonic():
+                del waiting[at]
+            else:
+                at += 1
+
+
+def _empty(retired: Snapshot) -> None:
+    """Free a retired snapshot's values a chunk at a time."""
+    values = [*retired._held.values(), *retired._dated.values()]
+    retired._held.clear()
+    retired._dated.clear()
+    _take_apart(values)
+
+
+def _take_apart(values: list[Any]) -> None:
+    """Free values a chunk at a time, the interpreter handed to other threads between chunks; a value that
+    something else still holds (a cached answer's rows) is only let go of, never emptied. `values` must
+    hold the only reference to each."""
+    while values:
+        value = values.pop()
+        if sys.getrefcount(value) > 2:  # `value` and getrefcount's argument
+            continue
+        if isinstance(value, tuple):
+            values.extend(value)
+        elif isinstance(value, list | dict) and len(value) <= FREE_CHUNK:
+            values.extend(value.values() if isinstance(value, dict) else value)  # a few large parts
+            value.clear()
+        elif isinstance(value, list):
+            while value:
+                del value[-FREE_CHUNK:]
+                time.sleep(0)  # hands the interpreter over
+        elif isinstance(value, dict):
+            while value:
+                for _ in range(min(FREE_CHUNK, len(value))):
+                    value.popitem()
+                time.sleep(0)
+        elif hasattr(value, "__dict__"):
+            values.extend(vars(value).values())
+            vars(value).clear()
 
 
 threading.Thread(target=_free_retired, name="stkg-snapshot-free", daemon=True).start()

@@ -175,6 +175,45 @@ def test_a_dated_build_does_not_hold_up_a_held_date_and_one_date_is_built_once()
     assert snap.dated("x", dt.date(2023, 1, 1), lambda: "retried") == "retried"  # a failure is not kept
 
 
+def test_a_retired_value_is_freed_in_chunks_but_one_still_shared_is_left_whole() -> None:
+    import weakref
+
+    from queries.snapshot import FREE_CHUNK, _take_apart
+
+    class Item:
+        """A value a weak reference can watch."""
+
+    class Holder:
+        """An object holding values in its attributes, as a pairing index does."""
+
+        def __init__(self) -> None:
+            self.rows = [Item() for _ in range(3 * FREE_CHUNK)]
+            self.index = {n: Item() for n in range(3 * FREE_CHUNK)}
+
+    shared = [Item() for _ in range(3 * FREE_CHUNK)]  # as a cached answer's rows would be
+    holder = Holder()
+    watched = [weakref.ref(holder.rows[5]), weakref.ref(holder.index[5])]
+    values: list[Any] = [shared, (holder, {"x": Item()})]
+    del holder
+    _take_apart(values)
+    assert values == [] and all(w() is None for w in watched)  # freed, each through its chunks
+    assert len(shared) == 3 * FREE_CHUNK  # held elsewhere: let go of, never emptied
+
+
+def test_a_retired_snapshot_an_answer_still_holds_is_not_emptied(graph: Graph) -> None:
+    import time
+
+    from queries import snapshot
+
+    ingest_input(graph, read_tables(synth(20, seed=4), "synth"))
+    answering = snapshot.of(graph)  # an answer begun before the write
+    rows = answering.rows(graph, "agreement-rows")
+    graph._changed()
+    assert snapshot.of(graph) is not answering
+    time.sleep(0.3)
+    assert answering.rows(graph, "agreement-rows") is rows  # its values are still there
+
+
 def test_a_replaced_snapshot_is_freed_off_the_answering_thread(graph: Graph) -> None:
     import time
     import weakref
