@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterator, Sequence, Set
+from collections.abc import Iterable, Iterator, Sequence, Set
 from functools import cached_property
 from typing import Any
 
@@ -225,7 +225,8 @@ class _Pairing:
                 holders[p].add(i)
         self.holders = dict(holders)  # shared by threads: a lookup must not insert
         self.order = [sorted(f.parties, key=lambda p: (len(holders[p]), p)) for f in facts]  # rarest first
-        self.exact, self.below = _by_technology(facts, {o[0] for o in self.order if o})
+        keys = {o[0] for o in self.order if o}
+        self.exact, self.below = _by_technology(facts, [f.parties & keys for f in facts])
         self.under = _under(facts)
         having: dict[str, set[int]] = defaultdict(set)  # technology -> agreements naming it
         for i, f in enumerate(facts):
@@ -250,15 +251,10 @@ class _Pairing:
         """The agreements with all of i's parties, on a related technology, neither under the other."""
         if not self.order[i]:
             return set()  # an agreement with no parties pairs with none
-        exact, below, holders = self.exact, self.below, self.holders
         key, *rest = self.order[i]
-        found: set[int] = set()
-        for t, above in self.facts[i].lineage:
-            for u in above:
-                found |= exact.get((u, key), _NONE)
-            found |= below.get((t, key), _NONE)
+        found = _near(self.exact, self.below, self.facts[i].lineage, key)
         for p in rest:
-            found &= holders[p]
+            found &= self.holders[p]
         found.discard(i)
         found -= self.under.get(i, _NONE)
         return found
@@ -267,12 +263,7 @@ class _Pairing:
         """Every agreement i pairs with: its supersets, and those whose parties are all among i's (i is one
         of their supersets), found through an index of each agreement by its own rarest party."""
         f, (keyed, keyed_below) = self.facts[i], self._by_key
-        found: set[int] = set()
-        for p in f.parties:
-            for t, above in f.lineage:
-                for u in above:
-                    found |= keyed.get((u, p), _NONE)  # naming a technology at or above i's
-                found |= keyed_below.get((t, p), _NONE)  # naming a technology under i's
+        found = set().union(*(_near(keyed, keyed_below, f.lineage, p) for p in f.parties))
         found.discard(i)
         found -= self.under.get(i, _NONE)
         facts = self.facts
@@ -282,29 +273,32 @@ class _Pairing:
     def _by_key(self) -> tuple[Index, Index]:
         """(technology, party) -> the agreements naming it whose rarest party that is, and (ancestor, party)
         -> those naming a technology under it: only when asked (findings-delta), once per date."""
-        exact: Index = defaultdict(set)
-        below: Index = defaultdict(set)
-        for i, f in enumerate(self.facts):
-            if self.order[i]:
-                key = self.order[i][0]
-                for t, above in f.lineage:
-                    exact[(t, key)].add(i)
-                    for u in above:
-                        below[(u, key)].add(i)
-        return dict(exact), dict(below)
+        return _by_technology(self.facts, [o[:1] for o in self.order])
 
 
-def _by_technology(facts: list[_Fact], keys: set[str]) -> tuple[Index, Index]:
-    """(technology, party) -> agreements on it, (ancestor, party) -> agreements under it; key parties only."""
+def _by_technology(facts: list[_Fact], chosen: list[Iterable[str]]) -> tuple[Index, Index]:
+    """(technology, party) -> agreements on it, (ancestor, party) -> agreements under it, for each
+    agreement's `chosen` parties only."""
     exact: Index = defaultdict(set)
     below: Index = defaultdict(set)
     for i, f in enumerate(facts):
-        for p in f.parties & keys:
+        for p in chosen[i]:
             for t, above in f.lineage:
                 exact[(t, p)].add(i)
                 for u in above:
                     below[(u, p)].add(i)
     return exact, below
+
+
+def _near(exact: Index, below: Index, lineage: Lineages, party: str) -> set[int]:
+    """The agreements of `party` (in the indexes of _by_technology) naming one of the technologies of
+    `lineage`, one above it, or one under it: a new set."""
+    found: set[int] = set()
+    for t, above in lineage:
+        for u in above:
+            found |= exact.get((u, party), _NONE)
+        found |= below.get((t, party), _NONE)
+    return found
 
 
 def _under(facts: list[_Fact]) -> dict[int, set[int]]:
