@@ -22,12 +22,25 @@ from api.guard import Guard, inline_policy, refuse
 from api.keys import Keyring
 from api.session import Sessions
 from api.staging import Staging
+from api.warmer import Warmer
 from graph.connection import Graph, connect
 from graph.errors import AuthError, NotFoundError, ParameterError, StkgError, TooLargeError
 from graph.settings import Settings
 
 HERE = Path(__file__).resolve().parent
 log = logging.getLogger("stkg.api")
+
+
+def _warmer(app: FastAPI, settings: Settings) -> Warmer | None:
+    """Start warming the home page after every write, unless turned off or answers are not kept."""
+    if not settings.warm or settings.cache_seconds <= 0:
+        return None
+    from api.pages import home_questions
+
+    g = app.state.graph
+    warmer = app.state.warmer = Warmer(g, app.state.answers, lambda: home_questions(g))
+    warmer.start()
+    return warmer
 
 
 def version() -> str:
@@ -47,7 +60,10 @@ def create_app(settings: Settings | None = None, graph: Graph | None = None) -> 
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if graph is None:
             app.state.graph = connect(settings)
+        warmer = _warmer(app, settings)
         yield
+        if warmer is not None:
+            warmer.stop()
 
     app = FastAPI(
         title="stkg",
@@ -65,6 +81,7 @@ def create_app(settings: Settings | None = None, graph: Graph | None = None) -> 
     app.state.answers = Answers(settings.cache_seconds, settings.cache_bytes)
     app.state.sessions = Sessions(settings.session_seconds)
     app.state.staging = Staging()
+    app.state.warmer = None  # set at start-up unless STKG_WARM=0 (api/warmer.py)
     _errors(app)
     app.add_middleware(BodyLimit, settings=settings)
     app.add_middleware(Guard, settings=settings)

@@ -7,6 +7,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
+from concurrent.futures import Future
 from typing import Any, TypeVar
 
 from graph.connection import Graph
@@ -36,6 +37,7 @@ class Answers:
         self.held = 0  # bytes of the answers kept, by footprint()
         self._items: OrderedDict[Hashable, tuple[tuple[int, int], float, Any, int]] = OrderedDict()
         self._lock = threading.Lock()
+        self._flights: dict[tuple[Hashable, tuple[int, int]], Future[Any]] = {}  # computations under way
 
     def __len__(self) -> int:
         return len(self._items)
@@ -53,14 +55,43 @@ class Answers:
         return False, None
 
     def get(self, graph: Graph, key: Hashable, compute: Callable[[], T]) -> T:
-        """The answer for key: reused while the graph version matches and it is fresh, else computed."""
+        """The answer for key: reused while the graph version matches and it is fresh, else computed; one
+        computation per question and version at a time, which later askers wait for (twenty clients after a
+        write, or the warmer and the first visitor, used to work the same answer out side by side)."""
         found, value = self.peek(graph, key)
         if found:
             return value  # type: ignore[no-any-return]
         version, now = graph.version(), time.monotonic()
-        value = compute()
+        flight, mine = self._board(key, version)
+        if not mine:
+            return flight.result()  # the same question at the same version: the same answer, or error
+        try:
+            value = compute()
+        except BaseException as exc:
+            self._land(key, version)
+            flight.set_exception(exc)
+            raise
         self._keep(key, (version, now, value, footprint(key) + footprint(value)))
+        self._land(key, version)
+        flight.set_result(value)
         return value
+
+    def _board(self, key: Hashable, version: tuple[int, int]) -> tuple[Future[Any], bool]:
+        """(the computation under way for this question and version, whether it is the caller's to do); with
+        the cache off, every caller computes its own."""
+        if self.seconds <= 0:
+            return Future(), True
+        with self._lock:
+            found = self._flights.get((key, version))
+            if found is not None:
+                return found, False
+            flight = self._flights[(key, version)] = Future()
+            return flight, True
+
+    def _land(self, key: Hashable, version: tuple[int, int]) -> None:
+        """The computation for this question and version is over: a later asker looks in the cache."""
+        with self._lock:
+            self._flights.pop((key, version), None)
 
     def _keep(self, key: Hashable, item: tuple[tuple[int, int], float, Any, int]) -> None:
         """Hold an answer, dropping the least recently used until the budget holds."""

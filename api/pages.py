@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -17,7 +18,9 @@ from api.guard import inline_policy
 from api.keys import PERMISSION_FOR, Principal, digest
 from api.lists import highlight
 from api.paging import links, parse
-from api.v1 import answer, detail_of, graph_of, run_analysis, served, uploaded
+from api.v1 import analysis_key, answer, detail_of, graph_of, run_analysis, served, uploaded
+from api.warmer import Question
+from graph.connection import Graph
 from graph.errors import (
     AuthError,
     NotFoundError,
@@ -101,7 +104,7 @@ async def with_names(request: Request) -> None:
     from queries.browse import names
 
     g = graph_of(request)
-    request.state.names = await answer(request, ("names",), lambda: names(g))
+    request.state.names = await answer(request, NAMES_KEY, lambda: names(g))
 
 
 def error_page(request: Request, exc: StkgError) -> Response:
@@ -136,8 +139,8 @@ async def home(request: Request, who: Principal = Depends(need("read"))) -> Html
         findings.append(
             {"name": name, "purpose": found.purpose, "rows": rows, "columns": columns or found.returns}
         )
-    counts = await answer(request, ("counts", as_of), lambda: entity.counts(g, as_of))
-    compiled = await answer(request, ("compiled",), lambda: _compiled(g))
+    counts = await answer(request, _counts_key(as_of), lambda: entity.counts(g, as_of))
+    compiled = await answer(request, COMPILED_KEY, lambda: _compiled(g))
     return page(
         request,
         "home.html",
@@ -155,6 +158,32 @@ def _watched(request: Request, who: Principal) -> tuple[int, int]:
 
     found = watch.mine(watches(request), who.key_id)
     return sum(1 for w in found if w.pending()), len(found)
+
+
+#: The keys the home page's other answers are held under (api/v1.py's `answer`), shared with the warmer.
+NAMES_KEY, COMPILED_KEY = ("names",), ("compiled",)
+
+
+def _counts_key(as_of: str | None) -> tuple[Any, ...]:
+    """The key of the home page's counts for a date (None: today)."""
+    return ("counts", as_of)
+
+
+def home_questions(g: Graph) -> list[Question]:
+    """Today's home page as the warmer asks it (api/warmer.py): the keys and computations the page's own
+    requests use, so a warmed answer is the very one the page would have worked out."""
+    from queries.browse import names
+
+    today: dict[str, Any] = {"as_of": None}
+    asked: list[Question] = [
+        (analysis_key(name, today), partial(analysis(name).run, g, today)) for name in HEADLINES
+    ]
+    return [
+        (NAMES_KEY, partial(names, g)),
+        *asked,
+        (_counts_key(None), partial(entity.counts, g, None)),
+        (COMPILED_KEY, partial(_compiled, g)),
+    ]
 
 
 def _compiled(g: Any) -> str | None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import inspect
 import json
 import keyword
@@ -19,6 +18,7 @@ from api import models, paging, render
 from api.access import need
 from api.cache import Answers
 from api.keys import PERMISSION_FOR, Principal
+from api.warmer import held_key
 from graph.connection import Graph
 from graph.errors import EngineError, LoadingError, StkgError, TooLargeError
 from queries import entity
@@ -42,7 +42,7 @@ async def answer(request: Request, key: tuple[Any, ...], compute: Callable[[], T
     A held answer is returned on the event loop; a new one is computed in the thread pool.
     """
     answers: Answers = request.app.state.answers
-    g, full = graph_of(request), (dt.date.today(), *key)
+    g, full = graph_of(request), held_key(key)
     found, value = answers.peek(g, full)
     if found:
         return value  # type: ignore[no-any-return]

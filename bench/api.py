@@ -5,6 +5,11 @@ Prints JSON: throughput, p50/p95/p99 per endpoint class, errors, and the server'
 (embedded engine, sample portfolio): p95 under 100 ms for entity pages and under 500 ms for analyses,
 zero errors.
 
+After-write mode: .venv/bin/python -m bench.api --after-write 5 --agreements 20000 [--wait 5]
+changes one agreement's title with `stkg ingest` (another process, as a planner's load would), waits, then
+times the home page and duplicate-clusters, the first requests of the new graph version, each write; once
+with the server warming its home page after writes (STKG_WARM=1, the default) and once without.
+
 Cache-miss mode: .venv/bin/python -m bench.api --cache-miss --agreements 20000 [--clients 10]
 asks the analyses with a new `as_of` on every request (so no answer is reused) against a synthetic
 portfolio; the server's peak RSS must stay under 2 GiB (the answer cache is bounded in bytes).
@@ -69,9 +74,11 @@ ONLY: list[str] = []
 MISSES = {"analysis": [u for u in REQUESTS["analysis"] if "technologies=MP-AI" not in u]}
 
 
-def start_server(data_dir: Path, cache: bool, sample: bool = True) -> tuple[subprocess.Popen[str], str]:
+def start_server(
+    data_dir: Path, cache: bool, sample: bool = True, warm: bool = True
+) -> tuple[subprocess.Popen[str], str]:
     """`stkg serve --port 0` on its own data directory (it loads the sample when empty, unless told not to)."""
-    env = clean_env(data_dir)
+    env = clean_env(data_dir, STKG_WARM="1" if warm else "0")
     if not cache:
         env["STKG_CACHE_SECONDS"] = "0"
     proc = subprocess.Popen(
@@ -131,6 +138,65 @@ def load_synthetic(data_dir: Path, agreements: int) -> None:
         subprocess.run(
             [sys.executable, "-m", "api.cli", *args], cwd=ROOT, env=env, check=True, capture_output=True
         )
+
+
+#: What after-write mode asks first after each write, in order.
+AFTER_WRITE = ("/", "/api/v1/analyses/duplicate-clusters")
+
+
+def retitle(data_dir: Path, n: int) -> None:
+    """Change the first synthetic agreement's title with `stkg ingest` in another process."""
+    source = data_dir / "synth" / "agreements.csv"
+    header, first = source.read_text(encoding="utf-8").splitlines()[:2]
+    columns = header.split(",")
+    cells = first.split(",")
+    cells[columns.index("title")] = f"Retitled for the after-write benchmark {n}"
+    out = data_dir / "write"
+    out.mkdir(exist_ok=True)
+    (out / "agreements.csv").write_text(f"{header}\n{','.join(cells)}\n", encoding="utf-8")
+    subprocess.run(
+        [sys.executable, "-m", "api.cli", "ingest", str(out)],
+        cwd=ROOT,
+        env=clean_env(data_dir),
+        check=True,
+        capture_output=True,
+    )
+
+
+async def after_writes(base: str, data_dir: Path, writes: int, wait: float) -> dict[str, list[float]]:
+    """Milliseconds of each AFTER_WRITE request, the first of its graph version, `wait` s after each write."""
+    address = urlparse(base)
+    conn = Connection(address.hostname or "127.0.0.1", address.port or 80)
+    for url in AFTER_WRITE:  # the version the server started on, so the first write is like the rest
+        await conn.get(url)
+    found: dict[str, list[float]] = {url: [] for url in AFTER_WRITE}
+    for n in range(writes):
+        retitle(data_dir, n)
+        await asyncio.sleep(wait)
+        conn.close()  # the server drops a connection idle for 5 s
+        for url in AFTER_WRITE:
+            t = time.perf_counter()
+            if await conn.get(url) != 200:
+                raise SystemExit(f"{url} failed after write {n}")
+            found[url].append(round((time.perf_counter() - t) * 1000, 1))
+    conn.close()
+    return found
+
+
+def after_write_mode(args: argparse.Namespace, tmp: Path) -> dict[str, object]:
+    """After-write mode: the same writes against a warming server and a server that does not warm."""
+    out: dict[str, object] = {"mode": "after-write", "agreements": args.agreements, "wait_s": args.wait}
+    for warm in (True, False):
+        proc, base = start_server(tmp, cache=True, sample=False, warm=warm)
+        try:
+            times = asyncio.run(after_writes(base, tmp, args.after_write, args.wait))
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(timeout=60)
+        out["warm" if warm else "not_warm"] = {
+            url: {"ms": ms, "median_ms": statistics.median(ms)} for url, ms in times.items()
+        }
+    return out
 
 
 def peak_rss_mib(pid: int) -> int:
@@ -245,11 +311,23 @@ def main() -> None:
         help="Request only these classes (repeat); e.g. --only list with --agreements, whose portfolio "
         "lacks the sample's ids.",
     )
+    parser.add_argument(
+        "--after-write",
+        type=int,
+        default=0,
+        help="Writes to time the first answers after (after-write mode).",
+    )
+    parser.add_argument("--wait", type=float, default=5.0, help="Seconds from a write to its first request.")
     args = parser.parse_args()
     ONLY.extend(args.only or [])
     with tempfile.TemporaryDirectory(prefix="stkg-bench-api-") as tmp:
         if args.agreements:
             load_synthetic(Path(tmp), args.agreements)
+        if args.after_write:
+            if not args.agreements:
+                raise SystemExit("--after-write needs --agreements (it rewrites a synthetic agreement)")
+            print(json.dumps(after_write_mode(args, Path(tmp)), indent=2))
+            return
         proc, base = start_server(Path(tmp), cache=not args.no_cache, sample=not args.agreements)
         try:
             samples = asyncio.run(load(base, args.clients, args.seconds, args.cache_miss))

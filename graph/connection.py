@@ -6,7 +6,7 @@ import atexit
 import contextlib
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -59,6 +59,7 @@ class Graph:
     settings: Settings
     _closed: bool = field(default=False, repr=False)
     _writes: int = field(default=0, repr=False)
+    _listeners: list[Callable[[], None]] = field(default_factory=list, repr=False)
 
     def read(self, cypher: str, params: dict[str, Any] | None = None) -> list[Row]:
         """Run a read-only query: READ access mode, in a transaction that is always rolled back."""
@@ -113,11 +114,19 @@ class Graph:
             return self._writes, 0
 
     def _changed(self) -> None:
-        """Record a committed write for caches in this and other processes."""
+        """Record a committed write for caches in this and other processes, then tell the listeners."""
         self._writes += 1
         with contextlib.suppress(OSError):
             self.marker.parent.mkdir(parents=True, exist_ok=True)
             self.marker.write_text(f"{time.time_ns()}\n", encoding="utf-8")
+        for listener in list(self._listeners):
+            listener()
+
+    def on_change(self, listener: Callable[[], None]) -> Callable[[], None]:
+        """Call `listener` after each write this process commits (it must return at once, as a wake-up
+        does); returns the call that stops it."""
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener)
 
     def close(self) -> None:
         """Close the driver and let go of an attached engine."""

@@ -112,6 +112,10 @@ class Settings:
     ingest_retries: int
     # On a Neo4j server, run composed analyses as their definitional Cypher (the server does the work).
     definitional: bool
+    # In `stkg serve`, work the home page's answers out again in the background after every write (this
+    # server's at once, another stkg process's within WARM_POLL_SECONDS), so its first visitor does not wait
+    # for the graph to be read again; 0 turns it off.
+    warm: bool
     # File of saved watches (questions re-checked after every ingest); empty means <data_dir>/watches.json.
     watches_file: str | None = None
 
@@ -147,6 +151,7 @@ class Settings:
             bulk_rows=_int("STKG_BULK_ROWS", 20_000),
             ingest_retries=_int("STKG_INGEST_RETRIES", 3),
             definitional=_int("STKG_DEFINITIONAL", 1) != 0,
+            warm=_int("STKG_WARM", 1) != 0,
             watches_file=env("STKG_WATCHES_FILE") or None,
         )
 

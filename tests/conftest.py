@@ -17,6 +17,9 @@ from ingest.pipeline import ingest_path
 from ingest.reference import SAMPLE_DIR, load_reference
 
 ROOT = Path(__file__).resolve().parent.parent
+# Apps made in this process share the session's engine with every test: none warms its home page unasked,
+# except in tests/test_warmer.py, which asks for it (`stkg serve` in a subprocess keeps the default).
+os.environ["STKG_WARM"] = "0"
 NEO4J_IMAGE = "neo4j:5.26.0"
 
 
