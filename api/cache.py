@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 import threading
 import time
@@ -15,6 +16,12 @@ from graph.connection import Graph
 T = TypeVar("T")
 #: Share of the byte budget one answer may take; a bigger answer is served but not kept.
 LARGEST_SHARE = 4
+
+
+def held_key(key: tuple[Any, ...]) -> Hashable:
+    """The key an answer is held under: the question and today's date (an answer without an `as_of` is
+    today's)."""
+    return (dt.date.today(), *key)
 
 
 def footprint(value: Any) -> int:

@@ -16,9 +16,8 @@ from starlette.concurrency import run_in_threadpool
 
 from api import models, paging, render
 from api.access import need
-from api.cache import Answers
+from api.cache import Answers, held_key
 from api.keys import PERMISSION_FOR, Principal
-from api.warmer import held_key
 from graph.connection import Graph
 from graph.errors import EngineError, LoadingError, StkgError, TooLargeError
 from queries import entity

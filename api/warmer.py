@@ -1,5 +1,5 @@
 """The home page's answers worked out again in the background after every write, so the first person to
-open it after an ingest does not wait while the new graph version is read and indexed (2.3-3.5 s at 20k
+open it after an ingest does not wait while the new graph version is read and indexed (2.2-3.5 s at 20k
 agreements).
 
 Warming asks the same questions the page asks, through the same answer cache and snapshot, so it can only
@@ -10,14 +10,13 @@ way waits for the snapshot's shared reads instead of starting its own.
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import threading
 import time
-from collections.abc import Callable, Hashable
+from collections.abc import Callable
 from typing import Any
 
-from api.cache import Answers
+from api.cache import Answers, held_key
 from graph.connection import Graph
 from graph.errors import StkgError
 
@@ -82,9 +81,3 @@ class Warmer:
                 log.warning("stkg: warming the home page failed", exc_info=True)
             return
         log.debug("stkg: home page warmed in %.2f s", time.perf_counter() - started)
-
-
-def held_key(key: tuple[Any, ...]) -> Hashable:
-    """The key an answer is held under: the question and today's date (an answer without an `as_of` is
-    today's)."""
-    return (dt.date.today(), *key)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import csv
 import datetime as dt
 import json
 import re
@@ -146,14 +147,15 @@ AFTER_WRITE = ("/", "/api/v1/analyses/duplicate-clusters")
 
 def retitle(data_dir: Path, n: int) -> None:
     """Change the first synthetic agreement's title with `stkg ingest` in another process."""
-    source = data_dir / "synth" / "agreements.csv"
-    header, first = source.read_text(encoding="utf-8").splitlines()[:2]
-    columns = header.split(",")
-    cells = first.split(",")
-    cells[columns.index("title")] = f"Retitled for the after-write benchmark {n}"
+    with (data_dir / "synth" / "agreements.csv").open(encoding="utf-8", newline="") as source:
+        found = csv.DictReader(source)
+        first = next(found) | {"title": f"Retitled for the after-write benchmark {n}"}
     out = data_dir / "write"
     out.mkdir(exist_ok=True)
-    (out / "agreements.csv").write_text(f"{header}\n{','.join(cells)}\n", encoding="utf-8")
+    with (out / "agreements.csv").open("w", encoding="utf-8", newline="") as sink:
+        written = csv.DictWriter(sink, fieldnames=list(first))
+        written.writeheader()
+        written.writerow(first)
     subprocess.run(
         [sys.executable, "-m", "api.cli", "ingest", str(out)],
         cwd=ROOT,

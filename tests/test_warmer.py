@@ -15,10 +15,10 @@ from fastapi.testclient import TestClient
 
 from api import warmer
 from api.app import create_app
-from api.cache import Answers
+from api.cache import Answers, held_key
 from api.pages import home_questions
 from api.v1 import analysis_key
-from api.warmer import Warmer, held_key
+from api.warmer import Warmer
 from graph.connection import Graph
 from graph.settings import Settings
 from queries.analysis import analysis
