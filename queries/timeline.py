@@ -14,6 +14,8 @@ from graph.connection import Graph
 from graph.errors import ParameterError
 from graph.values import plain
 from queries import snapshot
+from queries.coverage import gaps
+from queries.duplication import pair_changes
 
 Row = dict[str, Any]
 #: A finding's keys that appeared between two dates, and those that disappeared.
@@ -84,20 +86,6 @@ def _active(dates: Row, day: dt.date) -> bool:
     return snapshot.active(dates, day.isoformat())
 
 
-def _gap_keys(graph: Graph, day: dt.date) -> set[str]:
-    """Coverage gaps as of a day, by technology."""
-    from queries.coverage import gaps
-
-    return gaps(graph, day)
-
-
-def _duplicate_changes(graph: Graph, start: dt.date, end: dt.date) -> Changes:
-    """Duplicate pairs, as A|B, found at `end` and not at `start`, and the reverse."""
-    from queries.duplication import pair_changes
-
-    return pair_changes(graph, start, end)
-
-
 def _consortium_keys(graph: Graph, day: dt.date) -> set[str]:
     """Exclusionary consortia as of a day, as AGREEMENT|FORUM."""
     from queries.exclusion import exclusionary_consortia
@@ -118,8 +106,8 @@ def _compared(keys: Callable[[Graph, dt.date], set[str]]) -> Callable[[Graph, dt
 #: The findings compared, by the analysis name a row carries: each gives the keys that appeared between
 #: two dates and those that disappeared.
 FINDINGS: dict[str, Callable[[Graph, dt.date, dt.date], Changes]] = {
-    "coverage-gaps": _compared(_gap_keys),
-    "duplicates": _duplicate_changes,
+    "coverage-gaps": _compared(gaps),  # by technology
+    "duplicates": pair_changes,  # pairs as A|B
     "exclusionary-consortia": _compared(_consortium_keys),
 }
 
