@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import os
 import re
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,6 +39,12 @@ _WRITE_CLAUSE = re.compile(
 )
 _STRINGS_AND_COMMENTS = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|`[^`]*`|//[^\n]*|/\*.*?\*/", re.S)
 
+#: The write log's entry for a write that is not an ingest run's (a snapshot reads everything again).
+WRITE = "write"
+#: Bytes past which the write log starts again: a new first line that no earlier log text begins with, so
+#: every snapshot that knew the old text reads everything again.
+LOG_BYTES = 1 << 20
+
 
 def without_literals(cypher: str) -> str:
     """The query text with strings, quoted names and comments blanked (same length), for lexical checks."""
@@ -59,6 +67,7 @@ class Graph:
     settings: Settings
     _closed: bool = field(default=False, repr=False)
     _writes: int = field(default=0, repr=False)
+    _unlogged: bool = field(default=False, repr=False)  # a write of this process is missing from the log
     _listeners: list[Callable[[], None]] = field(default_factory=list, repr=False)
 
     def read(self, cypher: str, params: dict[str, Any] | None = None) -> list[Row]:
@@ -80,20 +89,21 @@ class Graph:
             finally:
                 _rollback(tx)
 
-    def write(self, cypher: str, params: dict[str, Any] | None = None) -> list[Row]:
-        """Run one write query in its own committed transaction."""
-        with self.transaction() as tx:
+    def write(self, cypher: str, params: dict[str, Any] | None = None, entry: str = WRITE) -> list[Row]:
+        """Run one write query in its own committed transaction (`entry`: see `transaction`)."""
+        with self.transaction(entry) as tx:
             return [r.data() for r in _run(tx, cypher, params)]
 
     @contextlib.contextmanager
-    def transaction(self) -> Iterator[neo4j.Transaction]:
-        """An explicit write transaction: committed on success, rolled back on any error."""
+    def transaction(self, entry: str = WRITE) -> Iterator[neo4j.Transaction]:
+        """An explicit write transaction: committed on success, rolled back on any error. `entry` is what
+        the write log says it was (`ingest <run id>` lets a snapshot patch in the run's changes)."""
         with self.driver.session(database=self.database) as s:
             tx = s.begin_transaction()
             try:
                 yield tx
                 tx.commit()
-                self._changed()
+                self._changed(entry)
             except Neo4jError as exc:
                 _rollback(tx)
                 raise _query_error(exc, self.settings.query_timeout) from exc
@@ -103,8 +113,19 @@ class Graph:
 
     @property
     def marker(self) -> Path:
-        """A file every stkg writer touches, so other processes notice the graph changed."""
+        """The write log: a line per committed stkg write, so other processes notice the graph changed and
+        a snapshot can tell an ingest's writes from any other."""
         return self.settings.data_dir / "graph.version"
+
+    def log(self) -> str | None:
+        """The write log's text; None when it cannot be read or a write of this process failed to reach
+        it, since no caller may then take it as complete."""
+        if self._unlogged:
+            return None
+        try:
+            return self.marker.read_text(encoding="utf-8") or None
+        except (OSError, UnicodeDecodeError):
+            return None
 
     def version(self) -> tuple[int, int]:
         """Changes as this process and other stkg processes on this data directory have seen them."""
@@ -113,12 +134,13 @@ class Graph:
         except OSError:
             return self._writes, 0
 
-    def _changed(self) -> None:
+    def _changed(self, entry: str = WRITE) -> None:
         """Record a committed write for caches in this and other processes, then tell the listeners."""
         self._writes += 1
-        with contextlib.suppress(OSError):
-            self.marker.parent.mkdir(parents=True, exist_ok=True)
-            self.marker.write_text(f"{time.time_ns()}\n", encoding="utf-8")
+        try:
+            _append(self.marker, entry)
+        except OSError:
+            self._unlogged = True  # this process's later snapshots never patch: the log misses a write
         for listener in list(self._listeners):
             listener()
 
@@ -136,6 +158,21 @@ class Graph:
         self.driver.close()
         if self.engine == "arcadedb-embedded":
             engine.release(self.settings.data_dir)
+
+
+def _append(log: Path, entry: str) -> None:
+    """Add one line to the write log, in one append (lines of concurrent writers do not interleave); a log
+    grown past LOG_BYTES is emptied first and begun with a line of its own."""
+    log.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        line = f"{time.time_ns()} {entry}\n"
+        if os.fstat(fd).st_size > LOG_BYTES:
+            os.ftruncate(fd, 0)
+            line = f"{time.time_ns()} begin {uuid.uuid4().hex}\n{line}"
+        os.write(fd, line.encode("utf-8"))
+    finally:
+        os.close(fd)
 
 
 def _run(tx: neo4j.Transaction, cypher: str, params: dict[str, Any] | None) -> neo4j.Result:

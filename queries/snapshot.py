@@ -3,7 +3,9 @@
 The composed analyses used to export the active agreements per request (and per `as_of`). Their
 exports now hold every agreement with its dates, read once per graph version (and at most
 STKG_CACHE_SECONDS old, for writers outside stkg); the active rule is applied in memory. The first
-answer after a write pays for the read; the rest run at in-memory speed.
+answer after a write pays for the read; the rest run at in-memory speed. After ingest runs that changed
+agreements only, the new snapshot starts from the old one with those agreements read again
+(queries/patch.py); after any other write it reads everything.
 """
 
 from __future__ import annotations
@@ -22,7 +24,8 @@ from functools import partial
 from typing import Any
 
 from graph.connection import Graph
-from queries import portfolio
+from graph.errors import StkgError
+from queries import patch, portfolio
 from queries.catalog import get
 
 Row = dict[str, Any]
@@ -35,10 +38,18 @@ DATED_KEPT = 2
 class Snapshot:
     """The exports read at one graph version, each read once, on first use."""
 
-    def __init__(self, version: tuple[int, int]) -> None:
+    def __init__(
+        self,
+        version: tuple[int, int],
+        log: str | None = None,
+        held: dict[str, Any] | None = None,
+        made: float | None = None,
+    ) -> None:
         self.version = version
-        self.made = time.monotonic()
-        self._held: dict[str, Any] = {}
+        self.log = log  # the write log as it stood before anything was read (queries/patch.py)
+        self.made = time.monotonic() if made is None else made  # when everything was last read in full
+        self.patched = held is not None  # carried over from the snapshot before, not read in full
+        self._held: dict[str, Any] = held or {}
         self._dated: dict[str, OrderedDict[dt.date, Any]] = {}
         self._building: dict[tuple[str, dt.date], Future[Any]] = {}  # dated values being worked out
         self._lock = threading.RLock()  # re-entrant: a memo may build on another memo
@@ -208,15 +219,39 @@ def of(graph: Graph) -> Snapshot:
     seconds = graph.settings.cache_seconds
     with _guard:
         found = _snapshots.get(key)
-        if (
-            found is None
-            or found.version != version
-            or seconds <= 0
-            or time.monotonic() - found.made > seconds
-        ):
-            _retired.put(_snapshots.pop(key, None))
-            found = _snapshots[key] = Snapshot(version)
+        expired = found is not None and (seconds <= 0 or time.monotonic() - found.made > seconds)
+        if found is None or found.version != version or expired:
+            old = _snapshots.pop(key, None)
+            found = _snapshots[key] = _next(graph, None if expired else old, version)
+            _retired.put(old)
         return found
+
+
+def _next(graph: Graph, old: Snapshot | None, version: tuple[int, int]) -> Snapshot:
+    """The snapshot of a new version: the old one patched with the ingest runs since it (queries/patch.py),
+    when the write log shows they are all that happened; otherwise an empty one that reads everything."""
+    log = graph.log()
+    if old is None or graph.engine != "arcadedb-embedded":
+        return Snapshot(version, log)
+    run_ids = patch.runs(old.log, log)
+    try:
+        ids = None if run_ids is None else patch.changed(graph, run_ids)
+        if ids is None:
+            return Snapshot(version, log)
+        held = patch.carry(dict(old._held), ids, partial(_read_of, graph))
+    except StkgError:  # a load under way, a timeout: the reads of a fresh snapshot will say so
+        return Snapshot(version, log)
+    gc.freeze()
+    return Snapshot(version, log, held, old.made)
+
+
+def _read_of(graph: Graph, name: str, ids: list[str], at: str | int) -> list[Any]:
+    """A patch's read of some agreements' rows, like the read it patches: as dicts with native dates when
+    a row's id is a column name (`_read`), as lists when it is a position (`Snapshot.values`)."""
+    query = get(name)
+    if isinstance(at, str):
+        return [_native(r) for r in query.records(graph, {"ids": ids})]
+    return query.values(graph, {"ids": ids})
 
 
 def rows(graph: Graph, name: str) -> list[Row]:

@@ -54,6 +54,7 @@ def _values(graph: Graph, q: Query) -> dict[str, Any]:
         "q": "a",
         "within_days": 3650,
         "agreement": "SMP-FW-GBR",  # has contribution and benefit values in the sample
+        "ids": ["SMP-FW-GBR", "SMP-PA-GBR-ML", "SMP-PA-QUAD-AI"],  # a patch's reads: each has rows of these
     }
     if q.name.endswith("-detail") and "id" in {p.name for p in q.params}:
         label = q.name.removesuffix("-detail").capitalize()  # the query's own name, not user input

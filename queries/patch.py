@@ -1,0 +1,117 @@
+"""Carry a snapshot across ingest runs: re-read only the agreements they changed, keep what they cannot reach.
+
+A snapshot patched wrongly would answer from a graph that does not exist, so a patch is taken only when the
+write log (graph/connection.py) accounts for every write since the old snapshot, each one an ingest run
+whose IngestRun node is committed and whose change records touch the agreements table alone (its rows and
+the relationships they own: parties, technologies, framework, lead components). Anything else, a log that
+was started again or cannot be read, a write of any other kind, a run of another table, too many changed
+agreements, or the Neo4j engine (other machines' writes never reach this machine's log), reads everything
+again. Only the flat reads are patched; every value built from them is built again from the patched rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from graph import schema
+from graph.connection import Graph
+
+Row = dict[str, Any]
+#: The flat reads a patch rebuilds: held key -> (the query reading the changed agreements' rows, where a
+#: row holds its agreement's id: a column name for rows read as dicts, a position for rows read as lists).
+FLAT: dict[str, tuple[str, str | int]] = {
+    "agreement-rows": ("agreement-rows-of", "id"),
+    "party-links:values": ("party-links-of", 0),
+    "cover-links:values": ("cover-links-of", 0),
+    "lead-links:values": ("lead-links-of", 0),
+    "under-links:values": ("under-links-of", 0),
+    "party-values:values": ("party-values-of", 0),
+}
+#: agreement-facts, patched like a flat read, but for the changed agreements and every agreement under
+#: them too (found by the second query): an agreement's `auspices` are the forums its frameworks work under.
+FACTS = ("agreement-facts", "agreement-facts-of", "agreements-under")
+#: Held values read from no agreement (forums, restrictions, exemptions, the taxonomy, the planning
+#: tables), kept as they are. Every other held value (names, search indexes, values built from the flat
+#: reads) is worked out again.
+KEPT = frozenset(
+    {
+        "forum-facts",
+        "restriction-facts",
+        "exemption-facts",
+        "engagement-inputs",
+        "taxonomy",
+        "lineage",
+        "priorities",
+    }
+)
+#: The table whose changes a patch can take in (parties are folded into it as its rows' relationships).
+TABLE = "agreements"
+#: Changed agreements past which a patch would cost about what reading everything does.
+MOST = 2000
+
+
+def runs(before: str | None, now: str | None) -> list[str] | None:
+    """The ingest runs the write log added since `before`; None when it added anything else, nothing, or
+    cannot be compared (either text unknown, or the log started again)."""
+    if not before or not now or not now.startswith(before) or not now.endswith("\n"):
+        return None
+    found = []
+    for line in now[len(before) :].splitlines():
+        fields = line.split(" ")
+        if fields[1:] == [schema.LOG_ENTRY]:
+            continue  # a constraint or index made if missing: no data changed
+        if len(fields) != 3 or fields[1] != "ingest" or not fields[2]:
+            return None
+        found.append(fields[2])
+    return found or None
+
+
+def changed(graph: Graph, run_ids: list[str]) -> set[str] | None:
+    """The agreements these runs added or changed; None when a run is unfinished or changed another table."""
+    done = graph.read(
+        f"MATCH (r:{schema.INGEST_RUN.label}) WHERE r.id IN $runs RETURN count(r) AS n", {"runs": run_ids}
+    )
+    if done[0]["n"] != len(set(run_ids)):
+        return None
+    found = graph.read(
+        f"MATCH (c:{schema.CHANGE.label}) WHERE c.run_id IN $runs "
+        "RETURN c.table AS table, c.key AS key, c.keys AS keys",
+        {"runs": run_ids},
+    )
+    if any(r["table"] != TABLE for r in found):
+        return None
+    ids = {r["key"] for r in found if r["key"] is not None}
+    ids.update(k for r in found for k in r["keys"] or ())
+    return ids if len(ids) <= MOST else None
+
+
+def patched(held: list[Any], fresh: list[Any], at: str | int, ids: set[str]) -> list[Any]:
+    """A flat read with the changed agreements' rows replaced by `fresh` (read now): a new list, sharing the
+    unchanged rows with the old snapshot."""
+    return [r for r in held if r[at] not in ids] + fresh
+
+
+#: A patch's read: (query, the agreements' ids, where a row holds its id) -> the rows, read like the
+#: held value they patch.
+Reader = Callable[[str, list[str], str | int], list[Any]]
+
+
+def carry(held: dict[str, Any], ids: set[str], read: Reader) -> dict[str, Any]:
+    """The values a new snapshot starts with: the kept ones, and each flat read the old one held (and
+    agreement-facts), patched with `read`."""
+    out = {key: held[key] for key in KEPT if key in held}
+    for key, (query, at) in FLAT.items():
+        if key in held:
+            out[key] = _patch(held[key], query, at, ids, read)
+    key, query, below = FACTS
+    if key in held:
+        reached = ids | {r["id"] for r in read(below, sorted(ids), "id")}
+        if len(reached) <= MOST:
+            out[key] = _patch(held[key], query, "id", reached, read)
+    return out
+
+
+def _patch(held: list[Any], query: str, at: str | int, ids: set[str], read: Reader) -> list[Any]:
+    """One held read with the rows of `ids` read again."""
+    return patched(held, read(query, sorted(ids), at) if ids else [], at, ids)

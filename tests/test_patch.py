@@ -1,0 +1,245 @@
+"""A snapshot patched with the ingest runs since the one before answers exactly as one read in full, and any
+write the write log cannot vouch for is read in full (queries/patch.py)."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from graph import connection
+from graph.connection import Graph
+from ingest.pipeline import ingest_input, ingest_path
+from ingest.reader import read_tables
+from ingest.reference import SAMPLE_DIR, load_reference
+from queries import patch, snapshot
+from queries.analysis import analysis
+from queries.catalog import get
+
+Row = dict[str, Any]
+DAY = dt.date(2024, 6, 1)
+#: The analyses read from the snapshot, with their parameters.
+ASKED: dict[str, dict[str, Any]] = {
+    "coverage-gaps": {"as_of": DAY},
+    "duplicates": {"as_of": DAY},
+    "duplicate-clusters": {"as_of": DAY},
+    "exclusionary-consortia": {"as_of": DAY},
+    "collaborations": {"as_of": DAY},
+    "partners": {"as_of": DAY},
+    "equitability": {"as_of": DAY},
+    "engagement-priorities": {"as_of": DAY},
+    "engagement-delta": {"as_of": DAY},
+    "portfolio-changes": {"from": dt.date(2022, 6, 1), "to": DAY},
+    "findings-delta": {"from": dt.date(2022, 6, 1), "to": DAY},
+}
+
+
+def _sample_rows(table: str) -> dict[str, Row]:
+    """The sample's rows of one table by their first column, empty cells left out."""
+    with (SAMPLE_DIR / f"{table}.csv").open(encoding="utf-8", newline="") as f:
+        rows = [{k: v for k, v in r.items() if v} for r in csv.DictReader(f)]
+    return {next(iter(r.values())) + ("|" + r["nation"] if "nation" in r else ""): r for r in rows}
+
+
+def _answers(graph: Graph) -> dict[str, str]:
+    """Every analysis's answer as exact JSON (order included)."""
+    return {name: json.dumps(analysis(name).run(graph, p), default=str) for name, p in ASKED.items()}
+
+
+@pytest.fixture
+def loaded(graph: Graph) -> Iterator[Graph]:
+    """The reference data and the sample, every answer asked once (so the snapshot holds its reads)."""
+    load_reference(graph)
+    ingest_path(graph, SAMPLE_DIR)
+    _answers(graph)
+    yield graph
+
+
+def _ingest(graph: Graph, **tables: list[Row]) -> None:
+    """One ingest run of these rows."""
+    ingest_input(graph, read_tables(tables, "edit"))
+
+
+def _full(graph: Graph) -> dict[str, str]:
+    """The answers from a snapshot read in full (an unlabelled write forces one)."""
+    graph._changed()
+    assert not snapshot.of(graph).patched
+    return _answers(graph)
+
+
+AGREEMENTS = _sample_rows("agreements")
+
+
+def _edit(name: str, **values: str) -> Row:
+    """A sample agreement's row with some values changed."""
+    return AGREEMENTS[name] | values
+
+
+#: Ingest runs that change agreements only, each a list of runs of agreement rows (or parties rows).
+EDITS: dict[str, list[dict[str, list[Row]]]] = {
+    "retitled": [{"agreements": [_edit("SMP-PA-GBR-ML", title="Renamed ML PA")]}],
+    "a party added": [{"agreements": [_edit("SMP-PA-GBR-ML2", parties="USA;GBR;CAN")]}],
+    "technologies changed": [{"agreements": [_edit("SMP-IEA-TRI-QC", technologies="SMP-AI-ML")]}],
+    "moved under a framework": [{"agreements": [_edit("SMP-PA-GBR-ML2", parent="SMP-FW-GBR")]}],
+    "ended": [{"agreements": [_edit("SMP-PA-GBR-ML", status="terminated", end="2023-01-01")]}],
+    "a new duplicate": [
+        {"agreements": [_edit("SMP-PA-GBR-ML", id="NEW-DUP", title="New duplicate", lead_component="NAVY")]}
+    ],
+    "values of a party": [
+        {"parties": [_sample_rows("parties")["SMP-PA-QUAD-AI|GBR"] | {"contribution_value": "0"}]}
+    ],
+    "two runs": [
+        {"agreements": [_edit("SMP-PA-GBR-ML", title="First")]},
+        {"agreements": [_edit("SMP-PA-GBR-ML3", deliberate_redundancy="false", title="Second")]},
+    ],
+}
+
+
+@pytest.mark.parametrize("edit", sorted(EDITS))
+def test_a_patched_snapshot_answers_as_one_read_in_full(loaded: Graph, edit: str) -> None:
+    before = _answers(loaded)
+    for run in EDITS[edit]:
+        _ingest(loaded, **run)
+    assert snapshot.of(loaded).patched
+    patched = _answers(loaded)
+    assert snapshot.of(loaded).patched  # no read in full on the way
+    assert patched == _full(loaded)
+    assert patched != before  # the edit changed some answer, so a stale snapshot would have failed
+
+
+def test_a_patch_rereads_only_the_changed_agreements(loaded: Graph) -> None:
+    old = snapshot.of(loaded)
+    _ingest(loaded, agreements=[_edit("SMP-PA-GBR-ML", title="Renamed")])
+    new = snapshot.of(loaded)
+    assert new.patched and new.made == old.made  # the age of its last full read is kept
+    kept = {id(r) for r in old._held["agreement-rows"]}
+    fresh = [r for r in new._held["agreement-rows"] if id(r) not in kept]
+    assert [r["title"] for r in fresh] == ["Renamed"]
+    assert new._held["lineage"] is old._held["lineage"]  # no agreement reaches the taxonomy
+    assert "party-links:nation" not in new._held  # built from a flat read: built again
+
+
+def test_a_frameworks_forum_reaches_the_agreements_under_it(loaded: Graph) -> None:
+    _ingest(loaded, agreements=[_edit("SMP-IEA-TRI-QC", parent="SMP-FW-GBR")])  # three parties, now under it
+    _answers(loaded)  # the patched snapshot now holds agreement-facts
+    _ingest(loaded, agreements=[_edit("SMP-FW-GBR", forum="TTCP")])
+    new = snapshot.of(loaded)
+    assert new.patched and "agreement-facts" in new._held  # patched, not read again
+    facts = {r["id"]: r for r in new._held["agreement-facts"]}
+    assert "TTCP" in facts["SMP-IEA-TRI-QC"]["auspices"]  # the framework's forum, not its own change
+    assert _answers(loaded) == _full(loaded)
+
+
+def test_agreements_under_others_are_found_through_every_level(loaded: Graph) -> None:
+    _ingest(
+        loaded, agreements=[_edit("SMP-IEA-TRI-QC", parent="SMP-PA-GBR-ML")]
+    )  # under a PA under a framework
+    found = {r["id"] for r in get(patch.FACTS[2]).run(loaded, {"ids": ["SMP-FW-GBR"]})}
+    assert {"SMP-PA-GBR-ML", "SMP-IEA-TRI-QC"} <= found and "SMP-FW-GBR" not in found
+    assert "SMP-PA-GBR-ML2" not in found  # not under it
+
+
+def _other_table(graph: Graph) -> None:
+    technology = _sample_rows("technologies")["SMP-AI-ML"]
+    _ingest(graph, technologies=[technology | {"name": "Renamed technology"}])
+
+
+def _write(graph: Graph) -> None:
+    graph.write("MATCH (a:Agreement {id: 'SMP-PA-GBR-ML'}) SET a.title = 'Written outside ingest'")
+
+
+def _old_stkg(graph: Graph) -> None:
+    _ingest(graph, agreements=[_edit("SMP-PA-GBR-ML", title="Renamed")])
+    graph.marker.write_text("1\n", encoding="utf-8")  # a writer that overwrites the log, as stkg once did
+
+
+def _unfinished_run(graph: Graph) -> None:
+    with graph.marker.open("a", encoding="utf-8") as log:  # a run's line with no committed IngestRun
+        log.write("1 ingest run-never-finished\n")
+
+
+def _too_many(graph: Graph, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(patch, "MOST", 0)
+    _ingest(graph, agreements=[_edit("SMP-PA-GBR-ML", title="Renamed")])
+
+
+def _unlogged(graph: Graph, monkeypatch: pytest.MonkeyPatch) -> None:
+    def fail(log: Any, entry: str) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(connection, "_append", fail)
+    _ingest(graph, agreements=[_edit("SMP-PA-GBR-ML", title="Renamed")])
+    monkeypatch.undo()
+    _ingest(graph, agreements=[_edit("SMP-PA-GBR-ML", title="Renamed again")])
+
+
+def _restarted_log(graph: Graph, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(connection, "LOG_BYTES", 0)
+    _ingest(graph, agreements=[_edit("SMP-PA-GBR-ML", title="Renamed")])
+
+
+#: Writes after which the next snapshot must read everything.
+NOT_PATCHED: dict[str, Callable[..., None]] = {
+    "another table changed": lambda g, m: _other_table(g),
+    "a write outside ingest": lambda g, m: _write(g),
+    "the log overwritten": lambda g, m: _old_stkg(g),
+    "a run with no IngestRun": lambda g, m: _unfinished_run(g),
+    "more agreements than MOST": _too_many,
+    "a write missing from the log": _unlogged,
+    "the log started again": _restarted_log,
+}
+
+
+@pytest.mark.parametrize("case", sorted(NOT_PATCHED))
+def test_a_write_the_log_cannot_vouch_for_is_read_in_full(
+    loaded: Graph, monkeypatch: pytest.MonkeyPatch, case: str
+) -> None:
+    NOT_PATCHED[case](loaded, monkeypatch)
+    assert not snapshot.of(loaded).patched
+    assert snapshot.of(loaded)._held == {}
+    loaded._unlogged = False  # the session's graph goes on
+
+
+def test_an_expired_snapshot_is_read_in_full(loaded: Graph, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(snapshot.time, "monotonic", lambda: 1e12)  # long past STKG_CACHE_SECONDS
+    _ingest(loaded, agreements=[_edit("SMP-PA-GBR-ML", title="Renamed")])
+    assert not snapshot.of(loaded).patched
+
+
+LINE = "1 ingest run-a\n"
+
+
+@pytest.mark.parametrize(
+    ("before", "now", "expected"),
+    [
+        ("0 write\n", "0 write\n1 ingest run-a\n2 schema\n3 ingest run-b\n", ["run-a", "run-b"]),
+        ("0 write\n", "0 write\n" + LINE, ["run-a"]),
+        ("0 write\n", "0 write\n1 schema\n", None),  # nothing to patch in
+        ("0 write\n", "0 write\n" + LINE + "2 write\n", None),
+        ("0 write\n", "0 write\n1 ingest run-a", None),  # a line still being written
+        ("0 write\n", "9 begin abc\n" + LINE, None),  # the log started again
+        (None, "0 write\n" + LINE, None),
+        ("0 write\n", None, None),
+        ("0 write\n", "0 write\n1 ingest \n", None),
+        ("0 write\n", "0 write\n1 ingest run-a extra\n", None),
+    ],
+)
+def test_only_ingest_runs_since_the_old_log_are_patched_in(
+    before: str | None, now: str | None, expected: list[str] | None
+) -> None:
+    assert patch.runs(before, now) == expected
+
+
+def test_each_patch_read_returns_its_reads_rows_of_the_agreements_given(loaded: Graph) -> None:
+    ids = ["SMP-FW-GBR", "SMP-PA-GBR-ML", "SMP-IEA-TRI-QC", "SMP-PA-QUAD-AI", "NOT-THERE"]
+    reads = {key.removesuffix(":values"): query for key, (query, _) in patch.FLAT.items()}
+    reads[patch.FACTS[0]] = patch.FACTS[1]
+    for whole, part in reads.items():
+        column = "id" if "id" in get(whole).returns else "agreement"
+        expected = sorted(json.dumps(r, default=str) for r in get(whole).run(loaded) if r[column] in ids)
+        assert expected, whole  # the sample has rows of these agreements in every read
+        assert sorted(json.dumps(r, default=str) for r in get(part).run(loaded, {"ids": ids})) == expected
