@@ -15,7 +15,7 @@ from functools import cached_property
 from typing import Any
 
 from graph.connection import Graph
-from queries import collector, portfolio, snapshot
+from queries import collector, patch, portfolio, snapshot
 from queries.taxonomy import lineage
 
 Row = dict[str, Any]
@@ -26,13 +26,21 @@ _NONE: frozenset[int] = frozenset()
 
 
 def _facts(graph: Graph, as_of: dt.date) -> list[_Fact]:
-    """The active agreements that may be duplicates, ordered by id (duplicate-facts' rows of that date)."""
-    tables = snapshot.of(graph).tables(graph, portfolio.LINKS_OF["duplicate-facts"])
+    """The active agreements that may be duplicates, ordered by id (duplicate-facts' rows of that date).
+
+    Each agreement's facts are built once per graph version, whichever date asks first (findings-delta
+    asks two), and carried into a patched snapshot unless the ingest changed it or one above it."""
+    snap = snapshot.of(graph)
+    tables = snap.tables(graph, portfolio.LINKS_OF["duplicate-facts"])
+    made: dict[str, _Fact] = snap.memo(patch.OBJECTS, dict)
     up = lineage(graph)
-    rows = portfolio.duplicate_facts(
-        tables, lambda r: snapshot.active(r, as_of) and not r["deliberate_redundancy"]
-    )
-    return sorted((_Fact(r, up) for r in rows), key=lambda f: f.id)
+
+    def kept(row: Row) -> bool:
+        return snapshot.active(row, as_of) and not row["deliberate_redundancy"]
+
+    for row in portfolio.duplicate_facts(tables, lambda r: kept(r) and r["id"] not in made):
+        made[row["id"]] = _Fact(row, up)
+    return sorted((made[a["id"]] for a in tables.agreements if kept(a)), key=lambda f: f.id)
 
 
 def _pairing(graph: Graph, as_of: dt.date) -> _Pairing:

@@ -16,6 +16,8 @@ from typing import Any
 
 from graph import schema
 from graph.connection import Graph
+from queries import portfolio
+from queries.catalog import get
 
 Row = dict[str, Any]
 #: The flat reads a patch rebuilds: held key -> (the query reading the changed agreements' rows, where a
@@ -31,6 +33,9 @@ FLAT: dict[str, tuple[str, str | int]] = {
 #: agreement-facts, patched like a flat read, but for the changed agreements and every agreement under
 #: them too (found by the second query): an agreement's `auspices` are the forums its frameworks work under.
 FACTS = ("agreement-facts", "agreement-facts-of", "agreements-under")
+#: The duplicates' facts of every agreement a date has asked for, by id (queries/duplication.py): each
+#: depends on its own rows, the taxonomy and the agreements above it only.
+OBJECTS = "duplicate-facts:objects"
 #: Held values read from no agreement (forums, restrictions, exemptions, the taxonomy, the planning
 #: tables), kept as they are. Every other held value (names, search indexes, values built from the flat
 #: reads) is worked out again.
@@ -98,17 +103,42 @@ Reader = Callable[[str, list[str], str | int], list[Any]]
 
 
 def carry(held: dict[str, Any], ids: set[str], read: Reader) -> dict[str, Any]:
-    """The values a new snapshot starts with: the kept ones, and each flat read the old one held (and
-    agreement-facts), patched with `read`."""
+    """The values a new snapshot starts with: the kept ones; each flat read the old one held, and the lists
+    grouped from it, patched with `read`; agreement-facts and the duplicates' facts without the changed
+    agreements and those under them."""
     out = {key: held[key] for key in KEPT if key in held}
+    fresh: dict[str, list[Any]] = {}
     for key, (query, at) in FLAT.items():
         if key in held:
-            out[key] = _patch(held[key], query, at, ids, read)
-    key, query, below = FACTS
-    if key in held:
-        reached = ids | {r["id"] for r in read(below, sorted(ids), "id")}
-        if len(reached) <= MOST:
-            out[key] = _patch(held[key], query, "id", reached, read)
+            fresh[key] = read(query, sorted(ids), at) if ids else []
+            out[key] = patched(held[key], fresh[key], at, ids)
+    out |= _regrouped(held, ids, fresh)
+    if not {FACTS[0], OBJECTS} & held.keys():
+        return out
+    reached = ids | {r["id"] for r in read(FACTS[2], sorted(ids), "id")}
+    if len(reached) > MOST:
+        return out
+    if FACTS[0] in held:
+        out[FACTS[0]] = _patch(held[FACTS[0]], FACTS[1], "id", reached, read)
+    if OBJECTS in held:
+        out[OBJECTS] = {k: f for k, f in held[OBJECTS].items() if k not in reached}
+    return out
+
+
+def _regrouped(held: dict[str, Any], ids: set[str], fresh: dict[str, list[Any]]) -> dict[str, Any]:
+    """Each list grouped per agreement from a link table (portfolio.Tables.listed) that the old snapshot
+    held, with the changed agreements' lists grouped again from their rows read now."""
+    out = {}
+    for table, column in portfolio.LISTS.values():
+        key, source = f"{table}:{column}", f"{table}:values"
+        if key not in held or source not in fresh:
+            continue
+        returns = get(table).returns
+        at, of = returns.index(column), returns.index("agreement")
+        grouped = {k: v for k, v in held[key].items() if k not in ids}
+        for row in fresh[source]:
+            grouped.setdefault(row[of], []).append(row[at])
+        out[key] = grouped
     return out
 
 

@@ -85,6 +85,8 @@ EDITS: dict[str, list[dict[str, list[Row]]]] = {
     "a party added": [{"agreements": [_edit("SMP-PA-GBR-ML2", parties="USA;GBR;CAN")]}],
     "technologies changed": [{"agreements": [_edit("SMP-IEA-TRI-QC", technologies="SMP-AI-ML")]}],
     "moved under a framework": [{"agreements": [_edit("SMP-PA-GBR-ML2", parent="SMP-FW-GBR")]}],
+    # SMP-PA-GBR-ML is under SMP-FW-GBR: now under SMP-PA-GBR-ML2 too, so those two are no longer a pair
+    "a framework moved": [{"agreements": [_edit("SMP-FW-GBR", parent="SMP-PA-GBR-ML2")]}],
     "ended": [{"agreements": [_edit("SMP-PA-GBR-ML", status="terminated", end="2023-01-01")]}],
     "a new duplicate": [
         {"agreements": [_edit("SMP-PA-GBR-ML", id="NEW-DUP", title="New duplicate", lead_component="NAVY")]}
@@ -120,7 +122,14 @@ def test_a_patch_rereads_only_the_changed_agreements(loaded: Graph) -> None:
     fresh = [r for r in new._held["agreement-rows"] if id(r) not in kept]
     assert [r["title"] for r in fresh] == ["Renamed"]
     assert new._held["lineage"] is old._held["lineage"]  # no agreement reaches the taxonomy
-    assert "party-links:nation" not in new._held  # built from a flat read: built again
+    parties, before = new._held["party-links:nation"], old._held["party-links:nation"]
+    assert parties["SMP-PA-GBR-ML"] is not before["SMP-PA-GBR-ML"]  # grouped again from its rows read now
+    assert sorted(parties["SMP-PA-GBR-ML"]) == ["GBR", "USA"]
+    assert parties["SMP-FW-GBR"] is before["SMP-FW-GBR"]
+    facts, made = new._held[patch.OBJECTS], old._held[patch.OBJECTS]
+    assert "SMP-PA-GBR-ML" in made and "SMP-PA-GBR-ML" not in facts  # built again when a date asks
+    assert facts["SMP-PA-GBR-ML2"] is made["SMP-PA-GBR-ML2"]
+    assert "under-links:numbered" not in new._held  # numbered by position in the table: numbered again
 
 
 def test_a_frameworks_forum_reaches_the_agreements_under_it(loaded: Graph) -> None:
