@@ -35,12 +35,12 @@ def _facts(graph: Graph, as_of: dt.date) -> list[_Fact]:
     made: dict[str, _Fact] = snap.memo(patch.OBJECTS, dict)
     up = lineage(graph)
 
-    def kept(row: Row) -> bool:
-        return snapshot.active(row, as_of) and not row["deliberate_redundancy"]
-
-    for row in portfolio.duplicate_facts(tables, lambda r: kept(r) and r["id"] not in made):
-        made[row["id"]] = _Fact(row, up)
-    return sorted((made[a["id"]] for a in tables.agreements if kept(a)), key=lambda f: f.id)
+    rows = [a for a in tables.agreements if snapshot.active(a, as_of) and not a["deliberate_redundancy"]]
+    wanted = {a["id"] for a in rows if a["id"] not in made}
+    if wanted:  # a patched snapshot holds nearly all of them
+        for row in portfolio.duplicate_facts(tables, lambda r: r["id"] in wanted):
+            made[row["id"]] = _Fact(row, up)
+    return sorted((made[a["id"]] for a in rows), key=lambda f: f.id)
 
 
 def _pairing(graph: Graph, as_of: dt.date) -> _Pairing:

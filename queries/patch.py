@@ -6,7 +6,8 @@ whose IngestRun node is committed and whose change records touch the agreements 
 the relationships they own: parties, technologies, framework, lead components). Anything else, a log that
 was started again or cannot be read, a write of any other kind, a run of another table, too many changed
 agreements, or the Neo4j engine (other machines' writes never reach this machine's log), reads everything
-again. Only the flat reads are patched; every value built from them is built again from the patched rows.
+again. The flat reads, agreement-facts, the lists grouped per agreement and each agreement's duplicates
+facts are patched; the values of a date (pairing indexes, active agreements) are built again from them.
 """
 
 from __future__ import annotations
