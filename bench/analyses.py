@@ -2,7 +2,7 @@
 baseline that computes the same rows from the same data in memory (the rows must match: the exit status is 1
 when any differ, after the JSON).
 
-Run: .venv/bin/python -m bench.analyses [--sizes 2000,20000,200000] [--repeat 3]   (prints JSON)
+Run: .venv/bin/python -m bench.analyses [--sizes 2000,20000,200000] [--repeat 3] [--only a,b]   (prints JSON)
 Targets at 20k agreements: each portfolio analysis < 1 s; disclosure-trace and predraft-check < 200 ms;
 disclosure-whatif (one exemption extended to 5 nations, every technology) < 2 s;
 engagement-priorities and engagement-delta (200 nations x 300 technologies) < 2 s.
@@ -59,7 +59,9 @@ SLOW_BASELINES = frozenset({"duplicates", "duplicate-clusters", "findings-delta"
 YEAR_BEFORE = AS_OF.replace(year=AS_OF.year - 1)
 
 
-def measure(graph: Graph, size: int, repeat: int, baseline_limit: int = 20000) -> dict[str, Any]:
+def measure(
+    graph: Graph, size: int, repeat: int, baseline_limit: int = 20000, only: frozenset[str] | None = None
+) -> dict[str, Any]:
     """Load one synthetic portfolio and time every analysis against its baseline."""
     tables = synth(size, seed=7, plan_nations=200)  # 200 nations x 300 technologies for engagement
     _ROWS.clear()
@@ -74,6 +76,8 @@ def measure(graph: Graph, size: int, repeat: int, baseline_limit: int = 20000) -
     gc.freeze()  # the baseline's in-memory portfolio is not part of a real stkg process: keep it out of GC
     out: dict[str, Any] = {"agreements": size, "ingest_s": loaded, "analyses": {}}
     for name, fn in baseline.ANALYSES.items():
+        if not _asked(name, only):
+            continue
         if name in SLOW_BASELINES and size > baseline_limit:
             note = f"baseline skipped above {baseline_limit} agreements (quadratic); latency only"
             out["analyses"][name] = _latency(graph, name, {"as_of": AS_OF}, repeat) | {"note": note}
@@ -89,10 +93,14 @@ def measure(graph: Graph, size: int, repeat: int, baseline_limit: int = 20000) -
         "disclosure-whatif": {"extend": "ITAR-126.17", "to": "CAN;NZL;JPN;DEU;FRA", "as_of": AS_OF},
     }
     for label, params in single.items():
+        if not _asked(label, only):
+            continue
         name = label.removesuffix("-exceptions")
         found = _latency(graph, name, params, repeat)
         out["analyses"][label] = found | {"note": "no baseline: latency only"}
     for name in ("engagement-priorities", "engagement-delta"):  # target: under 2 s at 20k
+        if not _asked(name, only):
+            continue
         out["analyses"][name] = _latency(graph, name, {"as_of": AS_OF}, repeat) | {"note": "latency only"}
     reference = validate(reference_input(), _known(graph))  # loaded beside the portfolio: in the changes
     window = {"from": YEAR_BEFORE, "to": AS_OF}  # target: under 2 s each at 20k
@@ -101,6 +109,8 @@ def measure(graph: Graph, size: int, repeat: int, baseline_limit: int = 20000) -
         "findings-delta": lambda: baseline.findings_delta(portfolio, YEAR_BEFORE, AS_OF),
     }
     for name, base in windowed.items():
+        if not _asked(name, only):
+            continue
         if name in SLOW_BASELINES and size > baseline_limit:
             note = f"baseline skipped above {baseline_limit} agreements (quadratic); latency only"
             out["analyses"][name] = _latency(graph, name, window, repeat) | {"note": note}
@@ -108,6 +118,11 @@ def measure(graph: Graph, size: int, repeat: int, baseline_limit: int = 20000) -
             out["analyses"][name] = _compare(graph, name, base, repeat, window)
     gc.unfreeze()
     return out
+
+
+def _asked(name: str, only: frozenset[str] | None) -> bool:
+    """Whether --only (if given) names this analysis."""
+    return only is None or name in only
 
 
 def _cold_ms(graph: Graph, name: str, params: dict[str, Any]) -> dict[str, float]:
@@ -166,6 +181,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", default="2000,20000,200000")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--only", help="Comma-separated analyses to measure (default: all of them).")
     parser.add_argument(
         "--baseline-limit", type=int, default=20000, help="Largest size for quadratic baselines."
     )
@@ -173,7 +189,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         graph = connect(Settings.from_env().with_(data_dir=Path(tmp), neo4j_uri=None, heap="4g"))
         load_reference(graph)
-        results = [measure(graph, int(s), args.repeat, args.baseline_limit) for s in args.sizes.split(",")]
+        only = frozenset(args.only.split(",")) if args.only else None
+        sizes = [int(s) for s in args.sizes.split(",")]
+        results = [measure(graph, size, args.repeat, args.baseline_limit, only) for size in sizes]
         graph.close()
         from graph import engine
 
