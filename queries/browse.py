@@ -317,6 +317,10 @@ def search(graph: Graph, q: str, kinds: tuple[str, ...], limit: int = 10) -> dic
 
 #: The kinds whose keys tables show with their name or title beside them.
 NAMED = ("nations", "forums", "agreements", "technologies")
+#: Where names come from instead of a kind's list export: agreement-rows holds every title, is shared with
+#: the analyses and is patched after an ingest (queries/patch.py), while the agreement list export took
+#: 1.2-1.6 s at 20k agreements, most of the home page's first answer after a write.
+NAME_ROWS = {"agreements": "agreement-rows"}
 
 
 def names(graph: Graph) -> dict[str, dict[str, str]]:
@@ -325,8 +329,9 @@ def names(graph: Graph) -> dict[str, dict[str, str]]:
     def build() -> dict[str, dict[str, str]]:
         out = {}
         for kind in NAMED:
-            listing = LISTINGS[kind]
-            out[kind] = {str(r[listing.key]): str(r.get(listing.label) or "") for r in base(graph, kind)}
+            listing, export = LISTINGS[kind], NAME_ROWS.get(kind)
+            found = snapshot.rows(graph, export) if export else base(graph, kind)
+            out[kind] = {str(r[listing.key]): str(r.get(listing.label) or "") for r in found}
         return out
 
     return snapshot.of(graph).memo("names", build)  # type: ignore[no-any-return]

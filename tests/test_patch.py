@@ -16,7 +16,7 @@ from graph.connection import Graph
 from ingest.pipeline import ingest_input, ingest_path
 from ingest.reader import read_tables
 from ingest.reference import SAMPLE_DIR, load_reference
-from queries import patch, snapshot
+from queries import browse, patch, snapshot
 from queries.analysis import analysis
 from queries.catalog import get
 
@@ -46,8 +46,14 @@ def _sample_rows(table: str) -> dict[str, Row]:
 
 
 def _answers(graph: Graph) -> dict[str, str]:
-    """Every analysis's answer as exact JSON (order included)."""
-    return {name: json.dumps(analysis(name).run(graph, p), default=str) for name, p in ASKED.items()}
+    """Every analysis's answer as exact JSON (order included), and the names pages show beside ids."""
+    found = {name: json.dumps(analysis(name).run(graph, p), default=str) for name, p in ASKED.items()}
+    return found | {"names": json.dumps(browse.names(graph), sort_keys=True)}
+
+
+def test_names_give_every_agreement_its_title_as_the_list_does(loaded: Graph) -> None:
+    listed = {r["id"]: r["title"] or "" for r in browse.base(loaded, "agreements")}
+    assert browse.names(loaded)["agreements"] == listed and len(listed) > 100
 
 
 @pytest.fixture
