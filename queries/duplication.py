@@ -34,7 +34,6 @@ def _facts(graph: Graph, as_of: dt.date) -> list[_Fact]:
     tables = snap.tables(graph, portfolio.LINKS_OF["duplicate-facts"])
     made: dict[str, _Fact] = snap.memo(patch.OBJECTS, dict)
     up = lineage(graph)
-
     rows = [a for a in tables.agreements if snapshot.active(a, as_of) and not a["deliberate_redundancy"]]
     wanted = {a["id"] for a in rows if a["id"] not in made}
     if wanted:  # a patched snapshot holds nearly all of them
