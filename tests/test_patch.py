@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
+import random
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -13,9 +14,11 @@ import pytest
 
 from graph import connection
 from graph.connection import Graph
+from graph.errors import ValidationError
 from ingest.pipeline import ingest_input, ingest_path
 from ingest.reader import read_tables
 from ingest.reference import SAMPLE_DIR, load_reference
+from ingest.synth import synth
 from queries import browse, patch, snapshot
 from queries.analysis import analysis
 from queries.catalog import get
@@ -45,9 +48,9 @@ def _sample_rows(table: str) -> dict[str, Row]:
     return {next(iter(r.values())) + ("|" + r["nation"] if "nation" in r else ""): r for r in rows}
 
 
-def _answers(graph: Graph) -> dict[str, str]:
+def _answers(graph: Graph, asked: dict[str, dict[str, Any]] = ASKED) -> dict[str, str]:
     """Every analysis's answer as exact JSON (order included), and the names pages show beside ids."""
-    found = {name: json.dumps(analysis(name).run(graph, p), default=str) for name, p in ASKED.items()}
+    found = {name: json.dumps(analysis(name).run(graph, p), default=str) for name, p in asked.items()}
     return found | {"names": json.dumps(browse.names(graph), sort_keys=True)}
 
 
@@ -67,14 +70,17 @@ def loaded(graph: Graph) -> Iterator[Graph]:
 
 def _ingest(graph: Graph, **tables: list[Row]) -> None:
     """One ingest run of these rows."""
-    ingest_input(graph, read_tables(tables, "edit"))
+    try:
+        ingest_input(graph, read_tables(tables, "edit"))
+    except ValidationError as exc:
+        raise AssertionError(exc.problems) from exc
 
 
-def _full(graph: Graph) -> dict[str, str]:
+def _full(graph: Graph, asked: dict[str, dict[str, Any]] = ASKED) -> dict[str, str]:
     """The answers from a snapshot read in full (an unlabelled write forces one)."""
     graph._changed()
     assert not snapshot.of(graph).patched
-    return _answers(graph)
+    return _answers(graph, asked)
 
 
 AGREEMENTS = _sample_rows("agreements")
@@ -156,6 +162,53 @@ def test_agreements_under_others_are_found_through_every_level(loaded: Graph) ->
     found = {r["id"] for r in get(patch.FACTS[2]).run(loaded, {"ids": ["SMP-FW-GBR"]})}
     assert {"SMP-PA-GBR-ML", "SMP-IEA-TRI-QC"} <= found and "SMP-FW-GBR" not in found
     assert "SMP-PA-GBR-ML2" not in found  # not under it
+
+
+#: The synthetic portfolio's analyses, at a date its agreements are active.
+SYNTH_DAY = dt.date(2015, 6, 1)
+SYNTH_ASKED = {
+    name: ({"from": dt.date(2014, 6, 1), "to": SYNTH_DAY} if "from" in params else {"as_of": SYNTH_DAY})
+    for name, params in ASKED.items()
+}
+
+
+def _random_edit(rng: random.Random, row: Row, tables: dict[str, list[Row]]) -> Row:
+    """One agreement's row with one value changed at random, as a planner's next ingest might."""
+    nations = sorted({p for r in tables["agreements"] for p in r["parties"].split(";")})
+    frameworks = [r["id"] for r in tables["agreements"] if r["type"] == "FRAMEWORK"]
+    technologies = [t["id"] for t in tables["technologies"]]
+    changes = {
+        "title": lambda: f"{row['title']} {rng.randrange(1000)}",
+        "parties": lambda: ";".join(rng.sample(nations, rng.randint(2, 4))),
+        "technologies": lambda: ";".join(rng.sample(technologies, rng.randint(1, 3))),
+        "parent": lambda: rng.choice(frameworks),
+        "status": lambda: rng.choice(["active", "proposed", "expired", "terminated"]),
+        "start": lambda: rng.randint(1996, 2016),  # and an end after it
+    }
+    field = rng.choice([f for f in changes if f != "parent" or row["type"] != "FRAMEWORK"])
+    value = changes[field]()
+    if field == "start":
+        return row | {"start": f"{value}-03-01", "end": f"{value + rng.randint(0, 12)}-12-31"}
+    return row | {field: value}
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_random_ingests_of_a_synthetic_portfolio_answer_as_read_in_full(graph: Graph, seed: int) -> None:
+    rng, tables = random.Random(seed), synth(600, seed=seed)
+    ingest_input(graph, read_tables(tables, "synth"))
+    rows = {r["id"]: r for r in tables["agreements"]}
+    before, moved = _answers(graph, SYNTH_ASKED), 0
+    for _ in range(4):
+        for _ in range(rng.randint(1, 2)):  # one or two runs before the next answer
+            edits = [_random_edit(rng, rows[k], tables) for k in rng.sample(sorted(rows), 6)]
+            rows.update((e["id"], e) for e in edits)
+            _ingest(graph, agreements=edits)
+        assert snapshot.of(graph).patched
+        patched = _answers(graph, SYNTH_ASKED)
+        assert patched == _full(graph, SYNTH_ASKED)
+        moved += sum(patched[k] != before[k] for k in patched)
+        before = patched
+    assert moved > 10  # the edits changed answers, so a stale snapshot would have failed
 
 
 def _other_table(graph: Graph) -> None:
