@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
-import os
 import re
-import time
-import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,7 +15,7 @@ from neo4j import GraphDatabase
 from neo4j.exceptions import AuthError as Neo4jAuthError
 from neo4j.exceptions import Neo4jError, ServiceUnavailable
 
-from graph import engine, loading, message
+from graph import engine, journal, loading, message
 from graph.errors import (
     ConfigError,
     ConflictError,
@@ -38,12 +35,6 @@ _WRITE_CLAUSE = re.compile(
     re.IGNORECASE,
 )
 _STRINGS_AND_COMMENTS = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|`[^`]*`|//[^\n]*|/\*.*?\*/", re.S)
-
-#: The write log's entry for a write that is not an ingest run's (a snapshot reads everything again).
-WRITE = "write"
-#: Bytes past which the write log starts again: a new first line that no earlier log text begins with, so
-#: every snapshot that knew the old text reads everything again.
-LOG_BYTES = 1 << 20
 
 
 def without_literals(cypher: str) -> str:
@@ -89,15 +80,17 @@ class Graph:
             finally:
                 _rollback(tx)
 
-    def write(self, cypher: str, params: dict[str, Any] | None = None, entry: str = WRITE) -> list[Row]:
+    def write(
+        self, cypher: str, params: dict[str, Any] | None = None, entry: str = journal.WRITE
+    ) -> list[Row]:
         """Run one write query in its own committed transaction (`entry`: see `transaction`)."""
         with self.transaction(entry) as tx:
             return [r.data() for r in _run(tx, cypher, params)]
 
     @contextlib.contextmanager
-    def transaction(self, entry: str = WRITE) -> Iterator[neo4j.Transaction]:
+    def transaction(self, entry: str = journal.WRITE) -> Iterator[neo4j.Transaction]:
         """An explicit write transaction: committed on success, rolled back on any error. `entry` is what
-        the write log says it was (`ingest <run id>` lets a snapshot patch in the run's changes)."""
+        the write log says it was (graph/journal.py: an ingest run's lets a snapshot patch in its changes)."""
         with self.driver.session(database=self.database) as s:
             tx = s.begin_transaction()
             try:
@@ -113,19 +106,13 @@ class Graph:
 
     @property
     def marker(self) -> Path:
-        """The write log: a line per committed stkg write, so other processes notice the graph changed and
-        a snapshot can tell an ingest's writes from any other."""
+        """The write log (graph/journal.py): other processes notice a write by its mtime."""
         return self.settings.data_dir / "graph.version"
 
     def log(self) -> str | None:
         """The write log's text; None when it cannot be read or a write of this process failed to reach
         it, since no caller may then take it as complete."""
-        if self._unlogged:
-            return None
-        try:
-            return self.marker.read_text(encoding="utf-8") or None
-        except (OSError, UnicodeDecodeError):
-            return None
+        return None if self._unlogged else journal.read(self.marker)
 
     def version(self) -> tuple[int, int]:
         """Changes as this process and other stkg processes on this data directory have seen them."""
@@ -134,11 +121,11 @@ class Graph:
         except OSError:
             return self._writes, 0
 
-    def _changed(self, entry: str = WRITE) -> None:
+    def _changed(self, entry: str = journal.WRITE) -> None:
         """Record a committed write for caches in this and other processes, then tell the listeners."""
         self._writes += 1
         try:
-            _append(self.marker, entry)
+            journal.append(self.marker, entry)
         except OSError:
             self._unlogged = True  # this process's later snapshots never patch: the log misses a write
         for listener in list(self._listeners):
@@ -158,21 +145,6 @@ class Graph:
         self.driver.close()
         if self.engine == "arcadedb-embedded":
             engine.release(self.settings.data_dir)
-
-
-def _append(log: Path, entry: str) -> None:
-    """Add one line to the write log, in one append (lines of concurrent writers do not interleave); a log
-    grown past LOG_BYTES is emptied first and begun with a line of its own."""
-    log.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-    try:
-        line = f"{time.time_ns()} {entry}\n"
-        if os.fstat(fd).st_size > LOG_BYTES:
-            os.ftruncate(fd, 0)
-            line = f"{time.time_ns()} begin {uuid.uuid4().hex}\n{line}"
-        os.write(fd, line.encode("utf-8"))
-    finally:
-        os.close(fd)
 
 
 def _run(tx: neo4j.Transaction, cypher: str, params: dict[str, Any] | None) -> neo4j.Result:

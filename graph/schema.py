@@ -5,13 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from graph import journal
+
 if TYPE_CHECKING:
     from graph.connection import Graph
 
 #: Properties every ingested node and relationship carries (provenance).
 PROVENANCE = ("source", "run_id")
-#: The write log's entry for a constraint or index made if missing: no data changes (queries/patch.py).
-LOG_ENTRY = "schema"
 #: Digest of what an ingested row manages, kept on its node so re-ingest compares cheaply.
 FINGERPRINT = "fingerprint"
 
@@ -169,7 +169,7 @@ def label(name: str) -> str:
 def ensure_schema(graph: Graph) -> None:
     """Create the unique constraints and indexes; safe to run any number of times."""
     for stmt in constraint_statements():
-        graph.write(stmt, entry=LOG_ENTRY)  # the write log tells a snapshot no data changed
+        graph.write(stmt, entry=journal.SCHEMA)  # the write log tells a snapshot no data changed
 
 
 def counts(graph: Graph) -> dict[str, dict[str, int]]:

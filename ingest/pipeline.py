@@ -20,7 +20,7 @@ from typing import Any
 
 import neo4j
 
-from graph import bulk, engine, loading, schema
+from graph import bulk, engine, journal, loading, schema
 from graph.connection import Graph
 from graph.errors import ConflictError, StalePreviewError, ValidationError
 from ingest import budget, history, planning, reader
@@ -321,7 +321,7 @@ class _Attempt:
         """One transaction: the rows (all, or those a bulk load left), planning rows, the change log, and
         last the IngestRun node that marks the run complete."""
         settings, run_id = self.graph.settings, self.summary.run_id
-        with self.graph.transaction(f"ingest {run_id}") as tx:  # the write log names the run
+        with self.graph.transaction(journal.ingest(run_id)) as tx:  # the write log names the run
             write(tx, rows, run_id, settings, shown.advance)
             shown.note("committing")
             planning.write(tx, self.planned, run_id)

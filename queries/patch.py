@@ -1,7 +1,7 @@
 """Carry a snapshot across ingest runs: re-read only the agreements they changed, keep what they cannot reach.
 
 A snapshot patched wrongly would answer from a graph that does not exist, so a patch is taken only when the
-write log (graph/connection.py) accounts for every write since the old snapshot, each one an ingest run
+write log (graph/journal.py) accounts for every write since the old snapshot, each one an ingest run
 whose IngestRun node is committed and whose change records touch the agreements table alone (its rows and
 the relationships they own: parties, technologies, framework, lead components). Anything else, a log that
 was started again or cannot be read, a write of any other kind, a run of another table, too many changed
@@ -55,22 +55,6 @@ KEPT = frozenset(
 TABLE = "agreements"
 #: Changed agreements past which a patch would cost about what reading everything does.
 MOST = 2000
-
-
-def runs(before: str | None, now: str | None) -> list[str] | None:
-    """The ingest runs the write log added since `before`; None when it added anything else, nothing, or
-    cannot be compared (either text unknown, or the log started again)."""
-    if not before or not now or not now.startswith(before) or not now.endswith("\n"):
-        return None
-    found = []
-    for line in now[len(before) :].splitlines():
-        fields = line.split(" ")
-        if fields[1:] == [schema.LOG_ENTRY]:
-            continue  # a constraint or index made if missing: no data changed
-        if len(fields) != 3 or fields[1] != "ingest" or not fields[2]:
-            return None
-        found.append(fields[2])
-    return found or None
 
 
 def changed(graph: Graph, run_ids: list[str]) -> set[str] | None:

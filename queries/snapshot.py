@@ -23,6 +23,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from functools import partial
 from typing import Any
 
+from graph import journal
 from graph.connection import Graph
 from graph.errors import StkgError
 from queries import patch, portfolio
@@ -233,7 +234,7 @@ def _next(graph: Graph, old: Snapshot | None, version: tuple[int, int]) -> Snaps
     log = graph.log()
     if old is None or graph.engine != "arcadedb-embedded":
         return Snapshot(version, log)
-    run_ids = patch.runs(old.log, log)
+    run_ids = journal.runs(old.log, log)
     try:
         ids = None if run_ids is None else patch.changed(graph, run_ids)
         if ids is None:

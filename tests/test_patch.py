@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from graph import connection
+from graph import journal
 from graph.connection import Graph
 from graph.errors import ValidationError
 from ingest.pipeline import ingest_input, ingest_path
@@ -239,14 +239,14 @@ def _unlogged(graph: Graph, monkeypatch: pytest.MonkeyPatch) -> None:
     def fail(log: Any, entry: str) -> None:
         raise OSError("disk full")
 
-    monkeypatch.setattr(connection, "_append", fail)
+    monkeypatch.setattr(journal, "append", fail)
     _ingest(graph, agreements=[_edit("SMP-PA-GBR-ML", title="Renamed")])
     monkeypatch.undo()
     _ingest(graph, agreements=[_edit("SMP-PA-GBR-ML", title="Renamed again")])
 
 
 def _restarted_log(graph: Graph, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(connection, "LOG_BYTES", 0)
+    monkeypatch.setattr(journal, "LOG_BYTES", 0)
     _ingest(graph, agreements=[_edit("SMP-PA-GBR-ML", title="Renamed")])
 
 
@@ -299,7 +299,7 @@ LINE = "1 ingest run-a\n"
 def test_only_ingest_runs_since_the_old_log_are_patched_in(
     before: str | None, now: str | None, expected: list[str] | None
 ) -> None:
-    assert patch.runs(before, now) == expected
+    assert journal.runs(before, now) == expected
 
 
 def test_each_patch_read_returns_its_reads_rows_of_the_agreements_given(loaded: Graph) -> None:
