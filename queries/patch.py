@@ -18,7 +18,6 @@ from typing import Any
 from graph import schema
 from graph.connection import Graph
 from queries import portfolio
-from queries.catalog import get
 
 Row = dict[str, Any]
 #: The flat reads a patch rebuilds: held key -> (the query reading the changed agreements' rows, where a
@@ -104,7 +103,7 @@ def carry(held: dict[str, Any], ids: set[str], read: Reader) -> dict[str, Any]:
     if len(reached) > MOST:
         return out
     if FACTS[0] in held:
-        out[FACTS[0]] = _patch(held[FACTS[0]], FACTS[1], "id", reached, read)
+        out[FACTS[0]] = patched(held[FACTS[0]], read(FACTS[1], sorted(reached), "id"), "id", reached)
     if OBJECTS in held:
         out[OBJECTS] = {k: f for k, f in held[OBJECTS].items() if k not in reached}
     return out
@@ -116,17 +115,7 @@ def _regrouped(held: dict[str, Any], ids: set[str], fresh: dict[str, list[Any]])
     out = {}
     for table, column in portfolio.LISTS.values():
         key, source = f"{table}:{column}", f"{table}:values"
-        if key not in held or source not in fresh:
-            continue
-        returns = get(table).returns
-        at, of = returns.index(column), returns.index("agreement")
-        grouped = {k: v for k, v in held[key].items() if k not in ids}
-        for row in fresh[source]:
-            grouped.setdefault(row[of], []).append(row[at])
-        out[key] = grouped
+        if key in held and source in fresh:
+            kept = {k: v for k, v in held[key].items() if k not in ids}
+            out[key] = portfolio.group(table, column, fresh[source], kept)
     return out
-
-
-def _patch(held: list[Any], query: str, at: str | int, ids: set[str], read: Reader) -> list[Any]:
-    """One held read with the rows of `ids` read again."""
-    return patched(held, read(query, sorted(ids), at) if ids else [], at, ids)

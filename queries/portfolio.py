@@ -56,16 +56,8 @@ class Tables:
 
     def _grouped(self, table: str, column: str) -> dict[str, list[Any]]:
         """One column of a link table, listed per agreement in the order read."""
-
-        def group() -> dict[str, list[Any]]:
-            returns = get(table).returns
-            at, of = returns.index(column), returns.index("agreement")
-            out: dict[str, list[Any]] = defaultdict(list)
-            for row in self.links(table):
-                out[row[of]].append(row[at])
-            return dict(out)  # shared by threads: a missing key must not insert one
-
-        return self._memo(f"{table}:{column}", group)  # type: ignore[no-any-return]
+        grouped = self._memo(f"{table}:{column}", lambda: group(table, column, self.links(table)))
+        return grouped  # type: ignore[no-any-return]
 
     def links(self, table: str) -> list[list[Any]]:
         """A link table's rows as lists, read once per graph version."""
@@ -97,6 +89,19 @@ class Tables:
                     found.append(parent)
                     stack.append((parent, used | {edge}))
         return found
+
+
+def group(
+    table: str, column: str, rows: list[list[Any]], into: dict[str, list[Any]] | None = None
+) -> dict[str, list[Any]]:
+    """One column of a link table's rows (as lists), listed per agreement in the order read, added to the
+    lists of `into` (a patched snapshot's, queries/patch.py)."""
+    returns = get(table).returns
+    at, of = returns.index(column), returns.index("agreement")
+    out: dict[str, list[Any]] = defaultdict(list, into or {})
+    for row in rows:
+        out[row[of]].append(row[at])
+    return dict(out)  # shared by threads: a missing key must not insert one
 
 
 def _linked(t: Tables, own: tuple[str, ...], more: Callable[[Row], Row], keep: Keep = None) -> list[Row]:

@@ -249,10 +249,9 @@ def _next(graph: Graph, old: Snapshot | None, version: tuple[int, int]) -> Snaps
 def _read_of(graph: Graph, name: str, ids: list[str], at: str | int) -> list[Any]:
     """A patch's read of some agreements' rows, like the read it patches: as dicts with native dates when
     a row's id is a column name (`_read`), as lists when it is a position (`Snapshot.values`)."""
-    query = get(name)
     if isinstance(at, str):
-        return [_native(r) for r in query.records(graph, {"ids": ids})]
-    return query.values(graph, {"ids": ids})
+        return _read(graph, name, {"ids": ids})
+    return get(name).values(graph, {"ids": ids})
 
 
 def rows(graph: Graph, name: str) -> list[Row]:
@@ -288,9 +287,9 @@ def _as_values(name: str) -> str:
     return f"{name}:values"
 
 
-def _read(graph: Graph, name: str) -> list[Row]:
+def _read(graph: Graph, name: str, params: dict[str, Any] | None = None) -> list[Row]:
     """An export's rows with their dates as datetime.date."""
-    return [_native(r) for r in get(name).records(graph)]
+    return [_native(r) for r in get(name).records(graph, params)]
 
 
 def _native(row: Row) -> Row:
