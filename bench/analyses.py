@@ -35,6 +35,7 @@ from ingest.validate import validate
 from queries.analysis import analysis
 
 AS_OF = dt.date(2015, 6, 1)
+Row = dict[str, Any]
 
 
 def _median_ms(fn: Callable[[], Any], repeat: int) -> tuple[float, Any]:
@@ -64,8 +65,7 @@ def measure(
 ) -> dict[str, Any]:
     """Load one synthetic portfolio and time every analysis against its baseline."""
     tables = synth(size, seed=7, plan_nations=200)  # 200 nations x 300 technologies for engagement
-    _ROWS.clear()
-    _ROWS.update((r["id"], r) for r in tables["agreements"])
+    first = tables["agreements"][0]  # retitled and back before each cold answer after an ingest
     graph.write("MATCH (n) WHERE NOT n:Nation DETACH DELETE n")
     t = time.perf_counter()
     ingest_input(graph, read_tables(tables, "synth"))
@@ -80,9 +80,9 @@ def measure(
             continue
         if name in SLOW_BASELINES and size > baseline_limit:
             note = f"baseline skipped above {baseline_limit} agreements (quadratic); latency only"
-            out["analyses"][name] = _latency(graph, name, {"as_of": AS_OF}, repeat) | {"note": note}
+            out["analyses"][name] = _latency(graph, name, {"as_of": AS_OF}, repeat, first) | {"note": note}
         else:
-            out["analyses"][name] = _compare(graph, name, lambda fn=fn: fn(portfolio, AS_OF), repeat)
+            out["analyses"][name] = _compare(graph, name, lambda fn=fn: fn(portfolio, AS_OF), repeat, first)
     tech = tables["technologies"][5]["id"]
     single = {
         "disclosure-trace": {"nation": "JPN", "technology": tech, "as_of": AS_OF},
@@ -96,12 +96,14 @@ def measure(
         if not _asked(label, only):
             continue
         name = label.removesuffix("-exceptions")
-        found = _latency(graph, name, params, repeat)
+        found = _latency(graph, name, params, repeat, first)
         out["analyses"][label] = found | {"note": "no baseline: latency only"}
     for name in ("engagement-priorities", "engagement-delta"):  # target: under 2 s at 20k
         if not _asked(name, only):
             continue
-        out["analyses"][name] = _latency(graph, name, {"as_of": AS_OF}, repeat) | {"note": "latency only"}
+        out["analyses"][name] = _latency(graph, name, {"as_of": AS_OF}, repeat, first) | {
+            "note": "latency only"
+        }
     reference = validate(reference_input(), _known(graph))  # loaded beside the portfolio: in the changes
     window = {"from": YEAR_BEFORE, "to": AS_OF}  # target: under 2 s each at 20k
     windowed = {
@@ -113,9 +115,9 @@ def measure(
             continue
         if name in SLOW_BASELINES and size > baseline_limit:
             note = f"baseline skipped above {baseline_limit} agreements (quadratic); latency only"
-            out["analyses"][name] = _latency(graph, name, window, repeat) | {"note": note}
+            out["analyses"][name] = _latency(graph, name, window, repeat, first) | {"note": note}
         else:
-            out["analyses"][name] = _compare(graph, name, base, repeat, window)
+            out["analyses"][name] = _compare(graph, name, base, repeat, first, window)
     gc.unfreeze()
     return out
 
@@ -125,14 +127,13 @@ def _asked(name: str, only: frozenset[str] | None) -> bool:
     return only is None or name in only
 
 
-def _cold_ms(graph: Graph, name: str, params: dict[str, Any]) -> dict[str, float]:
+def _cold_ms(graph: Graph, name: str, params: dict[str, Any], first: Row) -> dict[str, float]:
     """One answer right after a write that is not an ingest run's (the snapshot is read in full), and one
-    right after two ingest runs that retitle one agreement and back (the snapshot is patched)."""
+    right after two ingest runs that retitle the agreement `first` and back (the snapshot is patched)."""
     graph._changed()  # a write the log cannot vouch for: the next answer reads a new snapshot in full
     t = time.perf_counter()
     analysis(name).run(graph, params)
     full = round((time.perf_counter() - t) * 1000, 1)
-    first = next(iter(_ROWS.values()))
     for title in (f"{first['title']} (retitled)", first["title"]):
         ingest_input(graph, read_tables({"agreements": [first | {"title": title}]}, "bench"))
     t = time.perf_counter()
@@ -140,25 +141,26 @@ def _cold_ms(graph: Graph, name: str, params: dict[str, Any]) -> dict[str, float
     return {"cold_ms": full, "cold_after_ingest_ms": round((time.perf_counter() - t) * 1000, 1)}
 
 
-#: The synthetic portfolio's agreement rows by id, as measure() ingested them (for the retitling runs).
-_ROWS: dict[str, dict[str, Any]] = {}
-
-
-def _latency(graph: Graph, name: str, params: dict[str, Any], repeat: int) -> dict[str, Any]:
+def _latency(graph: Graph, name: str, params: dict[str, Any], repeat: int, first: Row) -> dict[str, Any]:
     """Cold and warm (median) latency and row count of an analysis with no baseline."""
-    cold = _cold_ms(graph, name, params)
+    cold = _cold_ms(graph, name, params, first)
     ms, rows = _median_ms(lambda: analysis(name).run(graph, params), repeat)
     return cold | {"median_ms": ms, "baseline_ms": None, "rows": len(rows)}
 
 
 def _compare(
-    graph: Graph, name: str, base: Callable[[], Any], repeat: int, params: dict[str, Any] | None = None
+    graph: Graph,
+    name: str,
+    base: Callable[[], Any],
+    repeat: int,
+    first: Row,
+    params: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """One analysis timed next to its baseline, with whether their rows match (and a few that differ)."""
     base_ms, expected = _median_ms(base, repeat)
     params = params or {"as_of": AS_OF}
     try:
-        cold = _cold_ms(graph, name, params)
+        cold = _cold_ms(graph, name, params, first)
         ms, rows = _median_ms(lambda: analysis(name).run(graph, params), repeat)
     except StkgError as exc:  # reported, not hidden: the engine refused or failed this size
         return {"error": str(exc), "baseline_ms": base_ms, "rows_baseline": len(expected)}
