@@ -11,7 +11,7 @@ from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 
 from graph.connection import Graph
-from queries.engagement import delta_rows, snapshot
+from queries.engagement import delta, snapshot
 
 matplotlib.use("Agg")  # files only, never a window
 SHORTFALL, SURPLUS = "#c0392b", "#1e8449"
@@ -42,7 +42,7 @@ def grid(graph: Graph, as_of: dt.date, component: str | None, limit: int = 40) -
         :limit
     ]
     worst: dict[tuple[str, str], float] = {}
-    for row in delta_rows(read, component, None, 0):
+    for row in delta(graph, as_of, component, None, 0):
         key = (row["technology"], row["nation"])
         if abs(row["delta"]) > abs(worst.get(key, 0.0)):
             worst[key] = row["delta"]

@@ -15,9 +15,14 @@ from queries import snapshot
 from queries.taxonomy import lineage, priorities
 
 
-def gaps(graph: Graph, day: dt.date) -> set[str]:
+def gaps(graph: Graph, day: dt.date) -> frozenset[str]:
     """The technologies with a priority that no agreement active on `day` covers, directly or through a
-    narrower technology (coverage-gaps.cypher's rule, every nation)."""
+    narrower technology (coverage-gaps.cypher's rule, every nation); once per graph version and date."""
+    return snapshot.of(graph).dated("coverage-gaps", day, lambda: _gaps(graph, day))  # type: ignore[no-any-return]
+
+
+def _gaps(graph: Graph, day: dt.date) -> frozenset[str]:
+    """gaps(), worked out."""
     tables = snapshot.of(graph).tables(graph, ("cover-links",))
     covered, up = tables.listed("technologies"), lineage(graph)
     named: set[str] = set()  # the technologies active agreements name: a few hundred, against 60,000 names
@@ -25,4 +30,4 @@ def gaps(graph: Graph, day: dt.date) -> set[str]:
         if snapshot.active(agreement, day):
             named.update(covered.get(agreement["id"], ()))
     reached = set().union(*(up.get(technology, {technology}) for technology in named))
-    return set(priorities(graph) - reached)
+    return frozenset(priorities(graph) - reached)

@@ -37,19 +37,24 @@ FACTS = ("agreement-facts", "agreement-facts-of", "agreements-under")
 #: depends on its own rows, the taxonomy and the agreements above it only.
 OBJECTS = "duplicate-facts:objects"
 #: Held values read from no agreement (forums, restrictions, exemptions, the taxonomy, the planning
-#: tables), kept as they are. Every other held value (names, search indexes, values built from the flat
-#: reads) is worked out again.
+#: tables and the engagement scores worked out from them), kept as they are. Every other held value
+#: (names, search indexes, values built from the flat reads) is worked out again.
 KEPT = frozenset(
     {
         "forum-facts",
         "restriction-facts",
         "exemption-facts",
         "engagement-inputs",
+        "engagement-scores",
         "taxonomy",
         "lineage",
         "priorities",
     }
 )
+#: Values of a date handed to the patched snapshot, for its build of the same date to patch (the pairing
+#: index of the duplicates, queries/duplication.py): each is checked against the new facts agreement by
+#: agreement, so it need not trust the change records.
+DATED = frozenset({"duplicate-pairing"})
 #: The table whose changes a patch can take in (parties are folded into it as its rows' relationships).
 TABLE = "agreements"
 #: Changed agreements past which a patch would cost about what reading everything does.

@@ -45,6 +45,7 @@ class Snapshot:
         log: str | None = None,
         held: dict[str, Any] | None = None,
         made: float | None = None,
+        earlier: dict[str, dict[dt.date, Any]] | None = None,
     ) -> None:
         self.version = version
         self.log = log  # the write log as it stood before anything was read (queries/patch.py)
@@ -52,6 +53,7 @@ class Snapshot:
         self.patched = held is not None  # carried over from the snapshot before, not read in full
         self._held: dict[str, Any] = held or {}
         self._dated: dict[str, OrderedDict[dt.date, Any]] = {}
+        self._earlier = earlier or {}  # patch.DATED values of the snapshots this one was patched from
         self._building: dict[tuple[str, dt.date], Future[Any]] = {}  # dated values being worked out
         self._lock = threading.RLock()  # re-entrant: a memo may build on another memo
 
@@ -111,10 +113,31 @@ class Snapshot:
             del self._building[(name, day)]
             kept = self._dated[name]
             kept[day] = value
+            self._earlier.get(name, {}).pop(day, None)  # worked out again: the old value may go
             while len(kept) > DATED_KEPT:
                 kept.popitem(last=False)
         building.set_result(value)
         return value
+
+    def earlier(self, name: str, day: dt.date) -> Any:
+        """The value of `name` for `day` at the version this snapshot was patched from (or the one before it,
+        if that one never asked), for a build that patches it; None when there is none (patch.DATED)."""
+        with self._lock:
+            return self._earlier.get(name, {}).get(day)
+
+    def carried(self) -> dict[str, dict[dt.date, Any]]:
+        """The patch.DATED values a snapshot patched from this one starts with: this one's own, then those it
+        carried itself and has not worked out again, at most DATED_KEPT dates per name."""
+        with self._lock:
+            out: dict[str, dict[dt.date, Any]] = {}
+            for name in patch.DATED:
+                days = dict(self._dated.get(name, {}))
+                for day, value in self._earlier.get(name, {}).items():
+                    if len(days) < DATED_KEPT:
+                        days.setdefault(day, value)
+                if days:
+                    out[name] = days
+            return out
 
     def _claim(self, name: str, day: dt.date) -> tuple[Any, Future[Any] | None, bool]:
         """(the held value, or the build to wait for, or a new build that is the caller's to do)."""
@@ -178,9 +201,10 @@ def _free_retired() -> None:
 
 def _empty(retired: Snapshot) -> None:
     """Free a retired snapshot's values a chunk at a time."""
-    values = [*retired._held.values(), *retired._dated.values()]
+    values = [*retired._held.values(), *retired._dated.values(), *retired._earlier.values()]
     retired._held.clear()
     retired._dated.clear()
+    retired._earlier.clear()
     _take_apart(values)
 
 
@@ -243,7 +267,7 @@ def _next(graph: Graph, old: Snapshot | None, version: tuple[int, int]) -> Snaps
     except StkgError:  # a load under way, a timeout: the reads of a fresh snapshot will say so
         return Snapshot(version, log)
     gc.freeze()
-    return Snapshot(version, log, held, old.made)
+    return Snapshot(version, log, held, old.made, old.carried())
 
 
 def _read_of(graph: Graph, name: str, ids: list[str], at: str | int) -> list[Any]:

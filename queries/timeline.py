@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterator
+from collections.abc import Set as AbstractSet
 from typing import Any
 
 from graph.connection import Graph
@@ -19,7 +20,7 @@ from queries.duplication import pair_changes
 
 Row = dict[str, Any]
 #: A finding's keys that appeared between two dates, and those that disappeared.
-Changes = tuple[set[str], set[str]]
+Changes = tuple[AbstractSet[str], AbstractSet[str]]
 #: (kind, what it means to become active, to stop being active) in the order rows are sorted.
 KINDS = {
     "agreement": ("started", "ended"),
@@ -86,14 +87,20 @@ def _active(dates: Row, day: dt.date) -> bool:
     return snapshot.active(dates, day.isoformat())
 
 
-def _consortium_keys(graph: Graph, day: dt.date) -> set[str]:
-    """Exclusionary consortia as of a day, as AGREEMENT|FORUM."""
+def _consortium_keys(graph: Graph, day: dt.date) -> frozenset[str]:
+    """Exclusionary consortia as of a day, as AGREEMENT|FORUM; once per graph version and date (the
+    expiring page asks each end date and the day after)."""
     from queries.exclusion import exclusionary_consortia
 
-    return {f"{r['agreement']}|{r['forum']}" for r in exclusionary_consortia(graph, day)}
+    def keys() -> frozenset[str]:
+        return frozenset(f"{r['agreement']}|{r['forum']}" for r in exclusionary_consortia(graph, day))
+
+    return snapshot.of(graph).dated("consortium-keys", day, keys)  # type: ignore[no-any-return]
 
 
-def _compared(keys: Callable[[Graph, dt.date], set[str]]) -> Callable[[Graph, dt.date, dt.date], Changes]:
+def _compared(
+    keys: Callable[[Graph, dt.date], frozenset[str]],
+) -> Callable[[Graph, dt.date, dt.date], Changes]:
     """The changes of a finding whose keys are worked out whole at each date."""
 
     def changes(graph: Graph, start: dt.date, end: dt.date) -> Changes:

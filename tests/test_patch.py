@@ -19,7 +19,7 @@ from ingest.pipeline import ingest_input, ingest_path
 from ingest.reader import read_tables
 from ingest.reference import SAMPLE_DIR, load_reference
 from ingest.synth import synth
-from queries import browse, patch, snapshot
+from queries import browse, duplication, patch, snapshot
 from queries.analysis import analysis
 from queries.catalog import get
 
@@ -142,6 +142,15 @@ def test_a_patch_rereads_only_the_changed_agreements(loaded: Graph) -> None:
     assert "SMP-PA-GBR-ML" in made and "SMP-PA-GBR-ML" not in facts  # built again when a date asks
     assert facts["SMP-PA-GBR-ML2"] is made["SMP-PA-GBR-ML2"]
     assert "under-links:numbered" not in new._held  # numbered by position in the table: numbered again
+    held = old._dated[duplication.PAIRING][DAY]  # the old version's pairing index of DAY, patched
+    index = duplication._pairing(loaded, DAY)
+    assert (
+        index.dead == {held.at["SMP-PA-GBR-ML"]} and index.facts[index.at["SMP-PA-GBR-ML"]].title == "Renamed"
+    )
+    assert index.holders["JPN"] is held.holders["JPN"]  # a set the edit did not touch is shared
+    assert index.holders["GBR"] is not held.holders["GBR"] and held.at["SMP-PA-GBR-ML"] in held.holders["GBR"]
+    assert DAY not in new._earlier[duplication.PAIRING]  # worked out again: the old index may go
+    assert dt.date(2022, 6, 1) in new._earlier[duplication.PAIRING]  # findings-delta's other date: not yet
 
 
 def test_a_frameworks_forum_reaches_the_agreements_under_it(loaded: Graph) -> None:
@@ -268,7 +277,7 @@ def test_a_write_the_log_cannot_vouch_for_is_read_in_full(
 ) -> None:
     NOT_PATCHED[case](loaded, monkeypatch)
     assert not snapshot.of(loaded).patched
-    assert snapshot.of(loaded)._held == {}
+    assert snapshot.of(loaded)._held == {} and snapshot.of(loaded)._earlier == {}
     loaded._unlogged = False  # the session's graph goes on
 
 

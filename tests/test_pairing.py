@@ -1,0 +1,164 @@
+"""A pairing index patched from an earlier version's (queries/pairing.py) finds exactly what one built anew
+finds: the same pairs, partners, supersets, technologies met and UNDER relations, through chains of patches.
+
+These tests drive the index itself with hand-made facts (no engine: the index is plain Python over facts);
+tests/test_patch.py checks the same through real ingest runs on the embedded engine."""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+import pytest
+
+from queries.pairing import PATCH_SHARE, Fact, Pairing
+
+#: A small taxonomy: each technology with itself and its ancestors.
+UP = {
+    "T": frozenset({"T"}),
+    "T1": frozenset({"T1", "T"}),
+    "T11": frozenset({"T11", "T1", "T"}),
+    "T12": frozenset({"T12", "T1", "T"}),
+    "T2": frozenset({"T2", "T"}),
+    "U": frozenset({"U"}),
+    "U1": frozenset({"U1", "U"}),
+}
+NATIONS = ["USA", "GBR", "AUS", "CAN", "NZL", "JPN"]
+
+
+def _fact(id_: str, parties: list[str], techs: list[str], above: list[str] = (), kind: str = "PA") -> Fact:  # type: ignore[assignment]
+    """One agreement's facts as duplication builds them."""
+    row = {"id": id_, "title": id_, "type": kind, "parties": parties, "technologies": techs}
+    return Fact(row | {"above": list(above), "components": []}, UP)
+
+
+def _seen(p: Pairing) -> dict[str, Any]:
+    """Everything an answer reads from an index, by agreement id (positions differ between the two)."""
+    ids = {i: p.facts[i].id for i in p.ranked}
+    techs = {u for above in UP.values() for u in above}
+    return {
+        "live": [p.facts[i].id for i in p.ranked],
+        "pairs": [(p.facts[i].id, p.facts[j].id) for i, j in p.pairs()],
+        "candidates": {ids[i]: sorted(ids[j] for j in found) for i, found in p.candidates()},
+        "partners": {ids[i]: sorted(ids[j] for j in p.partners(i)) for i in p.ranked},
+        "under": {ids[i]: sorted(ids[j] for j in p.under.get(i, ())) for i in p.ranked},
+        "meets": {
+            (ids[i], t): p.meets(UP[t] if t in UP else frozenset({t}), set(p.ranked) - {i})
+            for i in p.ranked
+            for t in techs
+        },
+    }
+
+
+def _random_facts(rng: random.Random, n: int, prefix: str = "A") -> list[Fact]:
+    """n agreements on few nations and technologies (so that many pair), some under earlier ones."""
+    facts = []
+    for k in range(n):
+        parties = rng.sample(NATIONS, rng.randint(1, 4))
+        techs = rng.sample(sorted(UP), rng.randint(1, 2))
+        above = [facts[rng.randrange(k)].id] if k and rng.random() < 0.2 else []
+        facts.append(_fact(f"{prefix}{k:03d}", parties, techs, above))
+    return facts
+
+
+def _changed(rng: random.Random, facts: list[Fact], share: float) -> list[Fact]:
+    """The next version's facts: some agreements rebuilt with new parties or technologies (or as they were,
+    as a new object), some gone (ended), some new; the rest the same objects."""
+    out = []
+    for f in facts:
+        roll = rng.random()
+        if roll < share / 3:
+            continue  # ended at this date
+        if roll < share:
+            parties = rng.sample(NATIONS, rng.randint(1, 4)) if rng.random() < 0.5 else f.party_list
+            out.append(_fact(f.id, parties, rng.sample(sorted(UP), rng.randint(1, 2)), sorted(f.above)))
+        else:
+            out.append(f)
+    ids = [f.id for f in out]
+    out += [
+        _fact(f"B{rng.randrange(10**6):06d}", rng.sample(NATIONS, rng.randint(1, 3)), ["T11"], ids[:1])
+        for _ in range(rng.randint(0, 2))
+    ]
+    return sorted({f.id: f for f in out}.values(), key=lambda f: f.id)
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_a_patched_index_finds_what_a_new_one_finds_through_a_chain_of_patches(seed: int) -> None:
+    rng = random.Random(seed)
+    facts = _random_facts(rng, 60)
+    index = Pairing(facts)
+    if seed % 2:
+        index.partners(index.ranked[0])  # the index by each agreement's own key, patched too once built
+    patched_some = False
+    for _ in range(4):
+        facts = _changed(rng, facts, 0.06)
+        before = _seen(index)
+        old = index
+        index = index.patched(facts)
+        patched_some |= bool(index.dead)
+        assert _seen(index) == _seen(Pairing(facts))
+        assert _seen(old) == before  # the old version's index still answers that version
+    assert patched_some  # the patch path ran, not a new index each time
+
+
+def test_the_framework_of_an_unchanged_agreement_comes_back_related_to_it() -> None:
+    # P is under F and does not change; F is rebuilt (retitled): F must not pair with P afterwards either.
+    f, p = _fact("F", ["USA", "GBR"], ["T1"], kind="MOU"), _fact("P", ["USA", "GBR"], ["T11"], ["F"])
+    others = [_fact(f"X{k}", ["USA", "GBR", "AUS"], ["U"]) for k in range(20)]  # a patch, not a new index
+    index = Pairing(sorted([f, p, *others], key=lambda x: x.id))
+    assert index.pairs() == [] or all(
+        {"F", "P"} != {index.facts[i].id, index.facts[j].id} for i, j in index.pairs()
+    )
+    again = index.patched(
+        sorted([_fact("F", ["USA", "GBR"], ["T1"], kind="MOU"), p, *others], key=lambda x: x.id)
+    )
+    assert again.dead  # patched
+    names = {(again.facts[i].id, again.facts[j].id) for i, j in again.pairs()}
+    assert ("F", "P") not in names and ("P", "F") not in names
+    assert _seen(again) == _seen(
+        Pairing(sorted([again.facts[again.at["F"]], p, *others], key=lambda x: x.id))
+    )
+
+
+def test_a_new_agreements_rarest_party_indexes_the_agreements_already_holding_it() -> None:
+    # JPN is nobody's rarest party (S and the J agreements are keyed by GBR, as rare and first by name), so
+    # S is not indexed under it; N, keyed by JPN, comes in and must find its superset S all the same.
+    s = _fact("S", ["USA", "GBR", "JPN", "NZL"], ["T1"])
+    filler = [_fact(f"J{k}", ["USA", "GBR", "JPN"], ["U"]) for k in range(3)]
+    filler += [_fact(f"Z{k}", ["USA", "NZL", "CAN"], ["U1"]) for k in range(30)]
+    facts = sorted([s, *filler], key=lambda x: x.id)
+    index = Pairing(facts)
+    assert "JPN" not in index.keys
+    n = _fact("N", ["JPN"], ["T11"])
+    later = index.patched(sorted([*facts, n], key=lambda x: x.id))
+    assert later.dead == frozenset() and "N" in later.at  # added, nothing left
+    assert _seen(later) == _seen(Pairing(sorted([*facts, n], key=lambda x: x.id)))
+    assert ("N", "S") in {(later.facts[i].id, later.facts[j].id) for i, j in later.pairs()}
+
+
+def test_an_ended_agreement_leaves_no_trace_a_new_key_could_find() -> None:
+    # AUS is nobody's rarest party (D is keyed by JPN, X by CAN), so nothing is indexed under it. D ends;
+    # then N, keyed by AUS, comes in and AUS's holders are indexed under it: D, gone, must not be one.
+    d, x = _fact("D", ["JPN", "AUS"], ["T1"]), _fact("X", ["AUS", "NZL", "CAN"], ["T"])
+    rest = [_fact(f"R{k:02d}", ["USA", "GBR"], ["U"]) for k in range(30)]
+    index = Pairing(sorted([d, x, *rest], key=lambda f: f.id))
+    assert "AUS" not in index.keys
+    gone = index.patched(sorted([x, *rest], key=lambda f: f.id))
+    assert gone.dead and "D" not in gone.at
+    n = _fact("N", ["AUS"], ["T11"])
+    back = gone.patched(sorted([x, n, *rest], key=lambda f: f.id))
+    assert "AUS" in back.keys
+    assert _seen(back) == _seen(Pairing(sorted([x, n, *rest], key=lambda f: f.id)))
+    found = [(back.facts[i].id, back.facts[j].id) for i, j in back.pairs()]
+    assert [p for p in found if not p[0].startswith("R")] == [("N", "X")]
+
+
+def test_too_much_changed_builds_a_new_index() -> None:
+    rng = random.Random(5)
+    facts = _random_facts(rng, 40)
+    index = Pairing(facts)
+    rebuilt = [_fact(f.id, f.party_list, sorted(f.technologies), sorted(f.above)) for f in facts]
+    assert len(rebuilt) > PATCH_SHARE * len(facts)
+    again = index.patched(rebuilt)
+    assert again.dead == frozenset() and again.ranked == list(range(len(rebuilt)))
+    assert _seen(again) == _seen(index)  # the same facts, as new objects
