@@ -79,12 +79,44 @@ def score(need: Row, factor: Row, strength: int) -> float:
 def priorities(graph: Graph, as_of: dt.date, component: str | None, nation: str | None) -> list[Row]:
     """Rows of `engagement-priorities`: ranked cells, then one row per denied nation skipped."""
     data = inputs(graph, as_of)
-    rows = [r for r in _cells(data) if (component is None or r["component"] == component)]
-    rows = [r for r in rows if nation is None or r["nation"] == nation]
-    rows.sort(key=lambda r: (-r["score"], r["component"], r["nation"], r["technology"]))
-    for i, r in enumerate(rows):  # ties share a rank: 1, 2, 2, 4
-        r["rank"] = rows[i - 1]["rank"] if i and rows[i - 1]["score"] == r["score"] else i + 1
+    rows: list[Row] = []
+    for score, comp, code, technology, *rest in _ranked(graph):
+        if code in data.denied or component not in (None, comp) or nation not in (None, code):
+            continue
+        rank = rows[-1]["rank"] if rows and rows[-1]["score"] == -score else len(rows) + 1  # ties: 1, 2, 2, 4
+        head = {"component": comp, "nation": code, "technology": technology, "score": -score, "rank": rank}
+        rows.append(head | dict(zip(FACTORS, rest, strict=True)) | {"note": None})
     return rows + _skipped(data, nation)
+
+
+#: A ranked cell's inputs, after its score, component, nation and technology.
+FACTORS = ("priority", "programs", "regional_priority", "cooperative_potential", "strength")
+
+
+def _ranked(graph: Graph) -> list[tuple[Any, ...]]:
+    """Every cell (denied nations included) as (-score, component, nation, technology, *FACTORS), in the
+    answer's order: no date in it, so worked out once per graph version and carried across ingest runs with
+    the inputs (queries/patch.py)."""
+    snap = exports.of(graph)
+
+    def build() -> list[tuple[Any, ...]]:
+        needs, strengths, factors = snap.memo("engagement-inputs", lambda: _undated(graph))
+        found = [
+            (
+                -round(value, 3),
+                need["component"],
+                code,
+                need["technology"],
+                need["priority"],
+                need["programs"],
+            )
+            + (factor["regional_priority"], factor["cooperative_potential"], strength)
+            for need, code, factor, strength, value in _scored(Inputs(needs, strengths, factors, {}))
+        ]
+        found.sort()
+        return found
+
+    return snap.memo("engagement-ranked", build)  # type: ignore[no-any-return]
 
 
 def _scored(data: Inputs) -> Iterator[tuple[Row, str, Row, int, float]]:
@@ -94,28 +126,6 @@ def _scored(data: Inputs) -> Iterator[tuple[Row, str, Row, int, float]]:
             strength = data.strengths.get((code, need["technology"]))
             if strength is not None and code not in data.denied:
                 yield need, code, factor, strength, score(need, factor, strength)
-
-
-def _cells(data: Inputs) -> list[Row]:
-    """Every component x nation x technology with a need, factors and a strength (denied nations left out)."""
-    out = []
-    for need, code, factor, strength, value in _scored(data):
-        out.append(
-            {
-                "component": need["component"],
-                "nation": code,
-                "technology": need["technology"],
-                "score": round(value, 3),
-                "rank": None,
-                "priority": need["priority"],
-                "programs": need["programs"],
-                "regional_priority": factor["regional_priority"],
-                "cooperative_potential": factor["cooperative_potential"],
-                "strength": strength,
-                "note": None,
-            }
-        )
-    return out
 
 
 def _skipped(data: Inputs, nation: str | None) -> list[Row]:

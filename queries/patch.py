@@ -46,6 +46,7 @@ KEPT = frozenset(
         "exemption-facts",
         "engagement-inputs",
         "engagement-scores",
+        "engagement-ranked",
         "taxonomy",
         "lineage",
         "priorities",

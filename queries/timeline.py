@@ -48,14 +48,24 @@ def window(start: dt.date, end: dt.date) -> None:
 def portfolio_changes(graph: Graph, start: dt.date, end: dt.date) -> list[Row]:
     """Rows of `portfolio-changes`: what is active at `end` but not at `start`, and the reverse."""
     window(start, end)
+    was, now = _active_things(graph, start), _active_things(graph, end)
     rows = []
-    for kind, key, dates in _dated(graph):
-        was, now = _active(dates, start), _active(dates, end)
-        if was != now:
-            began, stopped = KINDS[kind]
-            rows.append({"kind": kind, "key": key, "change": began if now else stopped})
-    rows.sort(key=lambda r: (r["kind"], r["key"]))
+    for kind, key in sorted(was ^ now):
+        began, stopped = KINDS[kind]
+        rows.append({"kind": kind, "key": key, "change": began if (kind, key) in now else stopped})
     return rows
+
+
+def _active_things(graph: Graph, day: dt.date) -> frozenset[tuple[str, str]]:
+    """(kind, key) of every dated thing active on `day`, once per graph version and date (a window's two
+    ends, or the expiring page's days, are asked again and again)."""
+    snap = snapshot.of(graph)
+
+    def build() -> frozenset[tuple[str, str]]:
+        things = snap.memo("dated-things", lambda: list(_dated(graph)))
+        return frozenset((kind, key) for kind, key, dates in things if _active(dates, day))
+
+    return snap.dated("active-things", day, build)  # type: ignore[no-any-return]
 
 
 def _dated(graph: Graph) -> Iterator[tuple[str, str, Row]]:
