@@ -136,7 +136,9 @@ def classify(graph: Graph | None, states: dict[str, dict[str, NodeState]]) -> No
             for s in table_states.values():
                 s.status = "created"
             continue
-        _by_fingerprint(graph, spec, {k: s for k, s in table_states.items() if s.props is not None})
+        full = {k: s for k, s in table_states.items() if s.props is not None}
+        stored = _by_fingerprint(graph, spec, full)
+        _keep_values(graph, spec, {k: s for k, s in full.items() if s.status == "updated"}, stored)
         partial = {k: s for k, s in table_states.items() if s.props is None}
         if partial:
             props, rels = existing(graph, spec, partial)
@@ -154,10 +156,10 @@ def collected(graph: Graph, cypher: str, params: dict[str, Any] | None = None) -
     return list(rows[0]["x"] or []) if rows else []
 
 
-def _by_fingerprint(graph: Graph, spec: NodeTable, states: dict[str, NodeState]) -> None:
-    """Created when the node is absent, unchanged when its stored fingerprint matches."""
+def _by_fingerprint(graph: Graph, spec: NodeTable, states: dict[str, NodeState]) -> dict[str, str]:
+    """Created when the node is absent, unchanged when its stored fingerprint matches; the stored ones."""
     if not states:
-        return
+        return {}
     scan = len(states) > SCAN_ABOVE
     query = (  # packed into one row: a row per node cost a Bolt message each
         f"MATCH (n:{spec.label}) RETURN collect([n.{spec.key}, n.fingerprint]) AS x"
@@ -167,11 +169,41 @@ def _by_fingerprint(graph: Graph, spec: NodeTable, states: dict[str, NodeState])
     )
     stored = dict(collected(graph, query, {} if scan else {"keys": list(states)}))
     for key, state in states.items():
-        state.props = {**(state.props or {}), "fingerprint": fingerprint(state)}
-        if key not in stored:
-            state.status = "created"
-        else:
-            state.status = "unchanged" if stored[key] == state.props["fingerprint"] else "updated"
+        _stamp(state, stored.get(key))
+    return stored
+
+
+def _stamp(state: NodeState, stored: str | None) -> None:
+    """Fingerprint what the row manages, and mark it created, unchanged or updated against `stored`."""
+    state.props = {k: v for k, v in (state.props or {}).items() if k != "fingerprint"}
+    state.props["fingerprint"] = fingerprint(state)
+    state.status = (
+        "created" if stored is None else "unchanged" if stored == state.props["fingerprint"] else "updated"
+    )
+
+
+def _keep_values(graph: Graph, spec: NodeTable, states: dict[str, NodeState], stored: dict[str, str]) -> None:
+    """A link an owner's row lists keeps what a relationship table gave it in an earlier run (a party's
+    contribution and benefit values, a membership's role and dates, with their source) when this input has
+    no row of that table for it: re-ingesting agreements.csv to fix a title must not make every agreement
+    unassessed, nor forums.csv turn a member who left into a current one. A table not sent changes nothing."""
+    owned = [o for o in spec.owned if o.props]
+    bare = {k: s for k, s in states.items() if any(_given_alone(s.rels.get(o, {}), o) for o in owned)}
+    if not bare:
+        return
+    _, had = existing(graph, spec, bare)
+    for key, state in bare.items():
+        for o in owned:
+            for other, link in state.rels.get(o, {}).items():
+                before = had.get((o, key), {}).get(other) or {}
+                if link.keys().isdisjoint(o.props) and any(before.get(p) is not None for p in o.props):
+                    state.rels[o][other] = {p: before.get(p) for p in (*o.props, "source")}
+        _stamp(state, stored[key])
+
+
+def _given_alone(links: RelSet, owned: Owned) -> bool:
+    """Whether some link comes from the owner's row alone (no relationship row set its values here)."""
+    return any(link.keys().isdisjoint(owned.props) for link in links.values())
 
 
 def _status(

@@ -311,3 +311,50 @@ def test_the_cycle_collector_pauses_only_while_an_ingest_runs(graph: Graph) -> N
     with pytest.raises(ValidationError):
         ingest_input(graph, read_tables({"components": [{"id": "X"}]}, "bad"))
     assert gc.isenabled()  # back on after a refused ingest too
+
+
+VALUES = {
+    "parties": [
+        {"agreement": "A1", "nation": "USA", "contribution_value": 6, "benefit_value": 4, "source": "cost sheet"},
+        {"agreement": "A1", "nation": "GBR", "contribution_value": 2, "benefit_value": 4},
+    ],
+    "forums": [{"id": "F1", "name": "Forum", "kind": "BILATERAL", "covers": "AI"}],
+    "memberships": [
+        {"forum": "F1", "nation": "USA", "role": "member", "since": "2001-01-01"},
+        {"forum": "F1", "nation": "GBR", "role": "observer", "since": "2002-01-01", "until": "2019-12-31"},
+    ],
+}
+LINKS = (
+    "MATCH (n:Nation)-[r:PARTY_TO]->(:Agreement {id: 'A1'}) "
+    "RETURN n.code AS n, r.contribution_value AS c, r.benefit_value AS b, r.source AS s ORDER BY n"
+)
+MEMBERS = (
+    "MATCH (n:Nation)-[r:MEMBER_OF]->(:Forum {id: 'F1'}) "
+    "RETURN n.code AS n, r.role AS role, toString(r.since) AS since, toString(r.until) AS until ORDER BY n"
+)
+
+
+def test_a_table_not_sent_again_keeps_the_values_it_gave_the_links_of_a_reingested_row(graph: Graph) -> None:
+    load(graph, **BASE, **VALUES)
+    links, members = graph.read(LINKS), graph.read(MEMBERS)
+    assert [(r["n"], r["c"], r["b"]) for r in links] == [("GBR", 2, 4), ("USA", 6, 4)]
+    retitled = dict(BASE["agreements"][0], title="Fixed title")
+    summary = load(graph, agreements=[retitled], forums=[dict(VALUES["forums"][0], name="Renamed")])
+    assert summary.counts == {"agreements": {"updated": 1}, "forums": {"updated": 1}}
+    assert graph.read(LINKS) == links  # values and the source that gave them (the parties rows) kept
+    assert "cost sheet" in links[1]["s"]
+    assert graph.read(MEMBERS) == members  # GBR left in 2019: still so, and still an observer
+    assert members[0] == {"n": "GBR", "role": "observer", "since": "2002-01-01", "until": "2019-12-31"}
+
+
+def test_a_reingested_row_drops_a_party_it_no_longer_lists_and_adds_one_without_values(graph: Graph) -> None:
+    load(graph, **BASE, **VALUES)
+    load(graph, agreements=[dict(BASE["agreements"][0], parties="USA;CAN")])
+    assert [(r["n"], r["c"], r["b"]) for r in graph.read(LINKS)] == [("CAN", None, None), ("USA", 6, 4)]
+
+
+def test_a_relationship_row_sent_again_sets_its_values_even_to_empty(graph: Graph) -> None:
+    load(graph, **BASE, **VALUES)
+    cleared = [{"agreement": "A1", "nation": "GBR", "contribution_value": 3}]  # no benefit value any more
+    load(graph, agreements=BASE["agreements"], parties=cleared)
+    assert [(r["n"], r["c"], r["b"]) for r in graph.read(LINKS)] == [("GBR", 3, None), ("USA", 6, 4)]
