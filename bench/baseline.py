@@ -293,6 +293,54 @@ def findings_delta(p: Portfolio, start: dt.date, end: dt.date) -> list[Rec]:
     return sorted(rows, key=lambda r: (r["analysis"], r["key"]))
 
 
+def equitability(p: Portfolio, day: dt.date, tolerance: float = 0.25) -> list[Rec]:
+    """Each party's contribution and benefit shares of each active agreement, and whether they match."""
+    values = {(r["agreement"], r["nation"]): r for r in p.plan.records.get("parties", [])}
+    nations: dict[str, set[str]] = defaultdict(set)
+    for a in p.agreements.values():
+        nations[a["id"]].update(a["parties"])
+    for agreement, nation in values:
+        nations[agreement].add(nation)
+    rows = []
+    for a in sorted(p.active(day), key=lambda a: a["id"]):
+        parties = sorted(nations[a["id"]])
+        given = [values.get((a["id"], n), {}) for n in parties]
+        c = [g.get("contribution_value") for g in given]
+        b = [g.get("benefit_value") for g in given]
+        if None in c or None in b or sum(c) == 0 or sum(b) == 0:
+            rows += [_share(a["id"], n, None, None, None, "unassessed") for n in parties]
+            continue
+        for n, cv, bv in zip(parties, c, b, strict=True):
+            cs, bs = cv / sum(c), bv / sum(b)
+            ratio = bs / cs if cs else None
+            if ratio is None:
+                verdict = "over_benefits" if bs > 0 else "equitable"
+            elif ratio > 1 + tolerance:
+                verdict = "over_benefits"
+            else:
+                verdict = "under_benefits" if ratio < 1 / (1 + tolerance) else "equitable"
+            rows.append(_share(a["id"], n, cs, bs, ratio, verdict))
+    return rows
+
+
+def _share(
+    agreement: str, nation: str, cs: float | None, bs: float | None, ratio: float | None, verdict: str
+) -> Rec:
+    """One equitability row, rounded to four places."""
+
+    def r(v: float | None) -> float | None:
+        return None if v is None else round(v, 4)
+
+    return {
+        "agreement": agreement,
+        "nation": nation,
+        "contribution_share": r(cs),
+        "benefit_share": r(bs),
+        "ratio": r(ratio),
+        "verdict": verdict,
+    }
+
+
 ANALYSES = {
     "coverage-gaps": coverage_gaps,
     "collaborations": collaborations,
@@ -300,5 +348,6 @@ ANALYSES = {
     "duplicate-clusters": duplicate_clusters,
     "partners": partners,
     "exclusionary-consortia": exclusionary,
+    "equitability": equitability,
     "expiring": expiring,
 }

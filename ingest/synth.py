@@ -185,10 +185,32 @@ def _planning(rng: random.Random, tech_ids: list[str], nations: int) -> dict[str
     return {"needs": needs, "strengths": strengths, "nation_factors": factors}
 
 
+def _values(rng: random.Random, agreements: list[dict[str, Any]], share: float) -> list[dict[str, Any]]:
+    """Contribution and benefit values (0..10) of every party of a `share` of the agreements; one party in
+    ten of those is left without a benefit value, so its agreement is unassessed."""
+    rows = []
+    for a in agreements:
+        if rng.random() < share:
+            for nation in a["parties"].split(";"):
+                benefit = "" if rng.random() < 0.1 else rng.randint(0, 10)
+                rows.append(
+                    {"agreement": a["id"], "nation": nation, "contribution_value": rng.randint(0, 10)}
+                    | {"benefit_value": benefit}
+                )
+    return rows
+
+
 def synth(
-    agreements: int, seed: int = 1, technologies: int = 300, forums: int = 30, plan_nations: int = 0
+    agreements: int,
+    seed: int = 1,
+    technologies: int = 300,
+    forums: int = 30,
+    plan_nations: int = 0,
+    party_values: float = 0.0,
 ) -> dict[str, list[dict[str, Any]]]:
-    """Generate the tables; the same seed gives the same data (planning tables when plan_nations > 0)."""
+    """Generate the tables; the same seed gives the same data (planning tables when plan_nations > 0, a
+    parties table with values for a `party_values` share of the agreements). Each option draws from its own
+    random stream, so asking for it leaves the other tables as they were."""
     rng = random.Random(seed)
     tech_rows = _technologies(rng, technologies)
     tech_ids = [t["id"] for t in tech_rows]
@@ -220,6 +242,8 @@ def synth(
     }
     if plan_nations:
         tables |= _planning(random.Random(seed + 1), tech_ids, plan_nations)
+    if party_values:
+        tables["parties"] = _values(random.Random(seed + 2), rows, party_values)
     return tables
 
 
