@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from queries import pairing
 from queries.pairing import PATCH_SHARE, Fact, Pairing
 
 #: A small taxonomy: each technology with itself and its ancestors.
@@ -162,3 +163,12 @@ def test_too_much_changed_builds_a_new_index() -> None:
     again = index.patched(rebuilt)
     assert again.dead == frozenset() and again.ranked == list(range(len(rebuilt)))
     assert _seen(again) == _seen(index)  # the same facts, as new objects
+
+
+def test_pairs_are_kept_on_the_index_up_to_a_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    facts = _random_facts(random.Random(3), 40)
+    index = Pairing(facts)
+    assert index.pairs() is index.pairs()  # worked out once
+    monkeypatch.setattr(pairing, "PAIRS_KEPT", len(index.pairs()) - 1)
+    fresh = Pairing(facts)
+    assert fresh.pairs() == index.pairs() and fresh.pairs() is not fresh.pairs()  # too many: not kept
