@@ -2,17 +2,20 @@
 
 A snapshot patched wrongly would answer from a graph that does not exist, so a patch is taken only when the
 write log (graph/journal.py) accounts for every write since the old snapshot, each one an ingest run
-whose IngestRun node is committed and whose change records touch the agreements table alone (its rows and
-the relationships they own: parties, technologies, framework, lead components). Anything else, a log that
-was started again or cannot be read, a write of any other kind, a run of another table, too many changed
-agreements, or the Neo4j engine (other machines' writes never reach this machine's log), reads everything
-again. The flat reads, agreement-facts, the lists grouped per agreement and each agreement's duplicates
-facts are patched; the values of a date (pairing indexes, active agreements) are built again from them.
+whose IngestRun node is committed and whose change records touch the agreements table (its rows and the
+relationships they own: parties, technologies, framework, lead components) or the restrictions and
+exemptions, which no agreement's value reads. Anything else, a log that was started again or cannot be read,
+a write of any other kind, a run of another table, too many changed agreements, or the Neo4j engine (other
+machines' writes never reach this machine's log), reads everything again. The flat reads, agreement-facts,
+the lists grouped per agreement and each agreement's duplicates facts are patched; a date's pairing index
+is patched from the old one when asked (queries/pairing.py); the restrictions' and exemptions' rows are read
+again when they changed; the other values of a date are built again from the patched reads.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from graph import schema
@@ -56,14 +59,29 @@ KEPT = frozenset(
 #: index of the duplicates, queries/duplication.py): each is checked against the new facts agreement by
 #: agreement, so it need not trust the change records.
 DATED = frozenset({"duplicate-pairing"})
-#: The table whose changes a patch can take in (parties are folded into it as its rows' relationships).
-TABLE = "agreements"
+#: The tables whose changes a patch can take in: the agreements (parties are folded into them as their rows'
+#: relationships), whose changed rows are read again, and tables read by no agreement's value, with the
+#: held values their rows are read into (dropped, to be read again on first use).
+TABLES: dict[str, frozenset[str]] = {
+    "agreements": frozenset(),
+    "restrictions": frozenset({"restriction-facts"}),
+    "exemptions": frozenset({"exemption-facts"}),
+}
 #: Changed agreements past which a patch would cost about what reading everything does.
 MOST = 2000
 
 
-def changed(graph: Graph, run_ids: list[str]) -> set[str] | None:
-    """The agreements these runs added or changed; None when a run is unfinished or changed another table."""
+@dataclass(frozen=True)
+class Changed:
+    """What some ingest runs changed: the agreements (ids) and the held values to read again (stale)."""
+
+    ids: set[str]
+    stale: frozenset[str] = frozenset()
+
+
+def changed(graph: Graph, run_ids: list[str]) -> Changed | None:
+    """What these runs changed; None when a run is unfinished, changed a table outside TABLES, or changed
+    more than MOST agreements."""
     done = graph.read(
         f"MATCH (r:{schema.INGEST_RUN.label}) WHERE r.id IN $runs RETURN count(r) AS n", {"runs": run_ids}
     )
@@ -74,11 +92,13 @@ def changed(graph: Graph, run_ids: list[str]) -> set[str] | None:
         "RETURN c.table AS table, c.key AS key, c.keys AS keys",
         {"runs": run_ids},
     )
-    if any(r["table"] != TABLE for r in found):
+    if any(r["table"] not in TABLES for r in found):
         return None
-    ids = {r["key"] for r in found if r["key"] is not None}
-    ids.update(k for r in found for k in r["keys"] or ())
-    return ids if len(ids) <= MOST else None
+    agreements = [r for r in found if r["table"] == "agreements"]
+    ids = {r["key"] for r in agreements if r["key"] is not None}
+    ids.update(k for r in agreements for k in r["keys"] or ())
+    stale = frozenset().union(*(TABLES[r["table"]] for r in found))
+    return Changed(ids, stale) if len(ids) <= MOST else None
 
 
 def patched(held: list[Any], fresh: list[Any], at: str | int, ids: set[str]) -> list[Any]:
@@ -92,11 +112,13 @@ def patched(held: list[Any], fresh: list[Any], at: str | int, ids: set[str]) -> 
 Reader = Callable[[str, list[str], str | int], list[Any]]
 
 
-def carry(held: dict[str, Any], ids: set[str], read: Reader) -> dict[str, Any]:
-    """The values a new snapshot starts with: the kept ones; each flat read the old one held, and the lists
-    grouped from it, patched with `read`; agreement-facts and the duplicates' facts without the changed
-    agreements and those under them."""
-    out = {key: held[key] for key in KEPT if key in held}
+def carry(
+    held: dict[str, Any], ids: set[str], read: Reader, stale: frozenset[str] = frozenset()
+) -> dict[str, Any]:
+    """The values a new snapshot starts with: the kept ones not `stale`; each flat read the old one held, and
+    the lists grouped from it, patched with `read`; agreement-facts and the duplicates' facts without the
+    changed agreements and those under them."""
+    out = {key: held[key] for key in KEPT - stale if key in held}
     fresh: dict[str, list[Any]] = {}
     for key, (query, at) in FLAT.items():
         if key in held:

@@ -260,10 +260,10 @@ def _next(graph: Graph, old: Snapshot | None, version: tuple[int, int]) -> Snaps
         return Snapshot(version, log)
     run_ids = journal.runs(old.log, log)
     try:
-        ids = None if run_ids is None else patch.changed(graph, run_ids)
-        if ids is None:
+        found = None if run_ids is None else patch.changed(graph, run_ids)
+        if found is None:
             return Snapshot(version, log)
-        held = patch.carry(dict(old._held), ids, partial(_read_of, graph))
+        held = patch.carry(dict(old._held), found.ids, partial(_read_of, graph), found.stale)
     except StkgError:  # a load under way, a timeout: the reads of a fresh snapshot will say so
         return Snapshot(version, log)
     gc.freeze()

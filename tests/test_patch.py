@@ -91,7 +91,15 @@ def _edit(name: str, **values: str) -> Row:
     return AGREEMENTS[name] | values
 
 
-#: Ingest runs that change agreements only, each a list of runs of agreement rows (or parties rows).
+#: A restriction in force since 2023: portfolio-changes' window (2022-06-01 to DAY) sees it come in.
+RESTRICTION = {
+    "id": "TEST-R1",
+    "kind": "POLICY",
+    "effect": "review",
+    "nations": "JPN",
+    "effective": "2023-01-01",
+}
+#: Ingest runs that change agreements (or restrictions and exemptions) only, each a list of runs of agreement rows (or parties rows).
 EDITS: dict[str, list[dict[str, list[Row]]]] = {
     "retitled": [{"agreements": [_edit("SMP-PA-GBR-ML", title="Renamed ML PA")]}],
     "a party added": [{"agreements": [_edit("SMP-PA-GBR-ML2", parties="USA;GBR;CAN")]}],
@@ -105,6 +113,10 @@ EDITS: dict[str, list[dict[str, list[Row]]]] = {
     ],
     "values of a party": [
         {"parties": [_sample_rows("parties")["SMP-PA-QUAD-AI|GBR"] | {"contribution_value": "0"}]}
+    ],
+    "a restriction, then an exemption from it": [
+        {"restrictions": [RESTRICTION]},
+        {"exemptions": [{"id": "TEST-X1", "citation": "test", "nations": "JPN", "overrides": "TEST-R1"}]},
     ],
     "two runs": [
         {"agreements": [_edit("SMP-PA-GBR-ML", title="First")]},
@@ -151,6 +163,17 @@ def test_a_patch_rereads_only_the_changed_agreements(loaded: Graph) -> None:
     assert index.holders["GBR"] is not held.holders["GBR"] and held.at["SMP-PA-GBR-ML"] in held.holders["GBR"]
     assert DAY not in new._earlier[duplication.PAIRING]  # worked out again: the old index may go
     assert dt.date(2022, 6, 1) in new._earlier[duplication.PAIRING]  # findings-delta's other date: not yet
+
+
+def test_a_restrictions_run_rereads_the_restrictions_and_keeps_every_agreements_value(loaded: Graph) -> None:
+    old = snapshot.of(loaded)
+    _ingest(loaded, restrictions=[RESTRICTION])
+    new = snapshot.of(loaded)
+    assert new.patched and "restriction-facts" in old._held and "restriction-facts" not in new._held
+    assert new._held["agreement-rows"] == old._held["agreement-rows"]  # no agreement read again
+    assert all(a is b for a, b in zip(new._held["agreement-rows"], old._held["agreement-rows"], strict=True))
+    assert new._held["exemption-facts"] is old._held["exemption-facts"]
+    assert "TEST-R1" in {r["id"] for r in snapshot.rows(loaded, "restriction-facts")}
 
 
 def test_a_frameworks_forum_reaches_the_agreements_under_it(loaded: Graph) -> None:
