@@ -492,13 +492,28 @@ def watch_check(c: Context, owner: str | None) -> None:
 @click.option("--technologies", type=click.IntRange(20), default=300, show_default=True)
 @click.option("--forums", type=click.IntRange(5), default=30, show_default=True)
 @click.option("--plan-nations", type=click.IntRange(0), default=0, help="Also needs, strengths and factors.")
+@click.option(
+    "--party-values",
+    type=click.FloatRange(0, 1),
+    default=0.0,
+    help="Share of agreements whose parties get contribution and benefit values (a parties table).",
+)
 @click.option("--out", type=click.Path(path_type=Path), required=True, help="Output directory.")
-def synth(agreements: int, seed: int, technologies: int, forums: int, plan_nations: int, out: Path) -> None:
+def synth(
+    agreements: int,
+    seed: int,
+    technologies: int,
+    forums: int,
+    plan_nations: int,
+    party_values: float,
+    out: Path,
+) -> None:
     """Write a synthetic, contract-conformant CSV dataset for tests and benchmarks."""
     from ingest.synth import synth as generate
     from ingest.synth import write_csv
 
-    paths = write_csv(generate(agreements, seed, technologies, forums, plan_nations), out)
+    tables = generate(agreements, seed, technologies, forums, plan_nations, party_values)
+    paths = write_csv(tables, out)
     click.echo(f"wrote {len(paths)} tables to {out}")
 
 

@@ -315,7 +315,13 @@ def test_the_cycle_collector_pauses_only_while_an_ingest_runs(graph: Graph) -> N
 
 VALUES = {
     "parties": [
-        {"agreement": "A1", "nation": "USA", "contribution_value": 6, "benefit_value": 4, "source": "cost sheet"},
+        {
+            "agreement": "A1",
+            "nation": "USA",
+            "contribution_value": 6,
+            "benefit_value": 4,
+            "source": "cost sheet",
+        },
         {"agreement": "A1", "nation": "GBR", "contribution_value": 2, "benefit_value": 4},
     ],
     "forums": [{"id": "F1", "name": "Forum", "kind": "BILATERAL", "covers": "AI"}],
@@ -358,3 +364,17 @@ def test_a_relationship_row_sent_again_sets_its_values_even_to_empty(graph: Grap
     cleared = [{"agreement": "A1", "nation": "GBR", "contribution_value": 3}]  # no benefit value any more
     load(graph, agreements=BASE["agreements"], parties=cleared)
     assert [(r["n"], r["c"], r["b"]) for r in graph.read(LINKS)] == [("GBR", 3, None), ("USA", 6, 4)]
+
+
+def test_synth_writes_party_values_for_the_share_asked_and_they_load(graph: Graph, tmp_path: Path) -> None:
+    done = run_stkg(
+        "synth", "--agreements", "40", "--party-values", "0.5", "--out", str(tmp_path), data_dir=tmp_path
+    )
+    assert done.returncode == 0, done.stderr
+    ingest_path(graph, tmp_path)
+    valued = graph.read(
+        "MATCH (:Nation)-[r:PARTY_TO]->(a:Agreement) WHERE r.contribution_value IS NOT NULL "
+        "RETURN count(DISTINCT a) AS n"
+    )[0]["n"]
+    assert 10 <= valued <= 30  # about half of the 40 (and the framework)
+    assert synth(40, party_values=0.5)["agreements"] == synth(40)["agreements"]  # the rest as before
