@@ -90,32 +90,42 @@ def _missing_from(pairing: Pairing, other: Pairing) -> set[str]:
 
 
 def clusters(graph: Graph, as_of: dt.date, same_type_only: bool = False) -> list[Row]:
-    """Rows of `duplicate-clusters` (DESIGN.md): connected components of the pairs, joined with a
-    union-find an agreement's partners at a time, so memory grows with the portfolio, not with the pairs."""
+    """Rows of `duplicate-clusters` (DESIGN.md): connected components of the pairs, found once per pairing
+    index (so per graph version and date) and kept on it; rows are built per answer."""
     with collector.paused():
         pairing = _pairing(graph, as_of)
-        facts = pairing.facts
-        joined = _Components(len(facts))
-        # per agreement, its technologies in no overlap yet (none at a position a patch left empty)
-        left = [[] if i in pairing.dead else list(f.lineage) for i, f in enumerate(facts)]
-        unfinished = {i for i, rest in enumerate(left) if rest}
-        for i, partners in pairing.candidates():
-            a = facts[i]
-            if same_type_only:
-                partners = {j for j in partners if facts[j].type == a.type}
-            if not partners:
-                continue
-            joined.join_all(i, partners)
-            if i in unfinished:  # an overlap may come from one side only: a's against all partners at once
-                _narrow(left, i, [p for p in left[i] if not pairing.meets(p[1], partners)], unfinished)
-            techs = a.technologies
-            for j in partners & unfinished:  # set arithmetic: at 200k most partners have nothing left to add
-                rest = left[j]
-                kept = [p for p in rest if p[1].isdisjoint(techs)]  # j's not at or under one of a's
-                if len(kept) < len(rest):
-                    _narrow(left, j, kept, unfinished)
-        used = [f.technologies.difference(t for t, _ in rest) for f, rest in zip(facts, left, strict=True)]
-        return _cluster_rows(facts, joined.groups(), used)
+        found = pairing.components.get(same_type_only)
+        if found is None:
+            found = pairing.components[same_type_only] = _components(pairing, same_type_only)
+        groups, used = found
+        return _cluster_rows(pairing.facts, list(groups), used)  # sorted there: a copy
+
+
+def _components(pairing: Pairing, same_type_only: bool) -> tuple[list[list[int]], list[frozenset[str]]]:
+    """The clusters as position lists, and each agreement's technologies in some overlap: joined with a
+    union-find an agreement's partners at a time, so memory grows with the portfolio, not with the pairs."""
+    facts = pairing.facts
+    joined = _Components(len(facts))
+    # per agreement, its technologies in no overlap yet (none at a position a patch left empty)
+    left = [[] if i in pairing.dead else list(f.lineage) for i, f in enumerate(facts)]
+    unfinished = {i for i, rest in enumerate(left) if rest}
+    for i, partners in pairing.candidates():
+        a = facts[i]
+        if same_type_only:
+            partners = {j for j in partners if facts[j].type == a.type}
+        if not partners:
+            continue
+        joined.join_all(i, partners)
+        if i in unfinished:  # an overlap may come from one side only: a's against all partners at once
+            _narrow(left, i, [p for p in left[i] if not pairing.meets(p[1], partners)], unfinished)
+        techs = a.technologies
+        for j in partners & unfinished:  # set arithmetic: at 200k most partners have nothing left to add
+            rest = left[j]
+            kept = [p for p in rest if p[1].isdisjoint(techs)]  # j's not at or under one of a's
+            if len(kept) < len(rest):
+                _narrow(left, j, kept, unfinished)
+    used = [f.technologies.difference(t for t, _ in rest) for f, rest in zip(facts, left, strict=True)]
+    return joined.groups(), used
 
 
 def _narrow(left: list[Lineages], i: int, kept: Lineages, unfinished: set[int]) -> None:

@@ -56,6 +56,8 @@ class Pairing:
         self.ranked = list(range(len(facts)))  # facts come ordered by id
         self.in_order = True  # each position is its id's rank (until a patch appends)
         self._pairs: list[tuple[int, int]] | None = None  # pairs(), once worked out (if not too many)
+        #: duplicate-clusters' components by same_type_only, once worked out (queries/duplication.py)
+        self.components: dict[bool, Any] = {}
         self.at = {f.id: i for i, f in enumerate(facts)}  # live id -> position
         holders: dict[str, set[int]] = defaultdict(set)  # party -> agreements it is party to
         for i, f in enumerate(facts):
@@ -154,7 +156,7 @@ class _Patch:
         self.old = old
         self.new = new = object.__new__(Pairing)
         new.__dict__.update({k: v for k, v in vars(old).items() if k != "_by_key"})
-        new._pairs = None
+        new._pairs, new.components = None, {}
         new.facts, new.order, new.at = list(old.facts), list(old.order), dict(old.at)
         new.keys = set(old.keys)
         new.holders, new.exact, new.below = dict(old.holders), dict(old.exact), dict(old.below)

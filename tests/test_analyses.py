@@ -225,11 +225,14 @@ def test_a_cluster_keeps_the_broader_side_of_a_pair(graph: Graph) -> None:
 
 
 def test_same_type_only_splits_a_cluster(clustered: Graph) -> None:
+    every = [r["agreements"] for r in run(clustered, "duplicate-clusters")]  # asked first: kept on the index
     rows = run(clustered, "duplicate-clusters", same_type_only="true")
     assert [(r["agreements"], r["same_type"]) for r in rows] == [
         (["C1", "C2", "C3"], True),
         (["Y1", "Y3"], True),  # Y2, an IEA, pairs only with PAs
     ]
+    assert every == [["C1", "C2", "C3"], ["Y1", "Y2", "Y3"]]
+    assert [r["agreements"] for r in run(clustered, "duplicate-clusters")] == every  # each kept apart
 
 
 # ---------------------------------------------------------------- exclusionary-consortia
