@@ -191,7 +191,8 @@ def _keep_values(graph: Graph, spec: NodeTable, states: dict[str, NodeState], st
     bare = {k: s for k, s in states.items() if any(_given_alone(s.rels.get(o, {}), o) for o in owned)}
     if not bare:
         return
-    _, had = existing(graph, spec, bare)
+    views = {k: NodeState(s.props, {o: s.rels[o] for o in owned if o in s.rels}) for k, s in bare.items()}
+    _, had = existing(graph, spec, views)  # those links only: not every technology and framework link
     for key, state in bare.items():
         for o in owned:
             for other, link in state.rels.get(o, {}).items():
