@@ -54,7 +54,6 @@ class Pairing:
         self.facts = facts
         self.dead: frozenset[int] = frozenset()
         self.ranked = list(range(len(facts)))  # facts come ordered by id
-        self.in_order = True  # each position is its id's rank (until a patch appends)
         self._pairs: list[tuple[int, int]] | None = None  # pairs(), once worked out (if not too many)
         #: duplicate-clusters' components by same_type_only, once worked out (queries/duplication.py)
         self.components: dict[bool, Any] = {}
@@ -99,8 +98,6 @@ class Pairing:
 
     def _ordered_pairs(self) -> list[tuple[int, int]]:
         """pairs(), worked out."""
-        if self.in_order:  # never patched: positions are in id order
-            return sorted({(i, j) if i < j else (j, i) for i, found in self.candidates() for j in found})
         ranked = self.ranked
         rank = {i: r for r, i in enumerate(ranked)}
         found: set[tuple[int, int]] = set()
@@ -177,7 +174,7 @@ class _Patch:
                 self._add(new.holders, p, k)
         for k, f in enumerate(added, start):
             self._put_in(k, f, neighbours)
-        new.dead, new.in_order = self.old.dead.union(gone), False
+        new.dead = self.old.dead.union(gone)
         new.ranked = sorted(new.at.values(), key=lambda i: new.facts[i].id)
         if self.by_key is not None:
             new.__dict__["_by_key"] = self.by_key
