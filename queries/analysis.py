@@ -140,6 +140,13 @@ def _collaborations(graph: Graph, p: dict[str, Any]) -> Result:
     return collaborations(graph, p["as_of"], p["nation"], p["technology"], p["component"])
 
 
+def _expiring(graph: Graph, p: dict[str, Any]) -> Result:
+    """Expiries and the gaps they would leave, on the snapshot (see queries/coverage.py)."""
+    from queries.coverage import expiring
+
+    return expiring(graph, p["as_of"], p["within_days"])
+
+
 def _portfolio_changes(graph: Graph, p: dict[str, Any]) -> Result:
     """What started and ended between two dates (see queries/timeline.py)."""
     from queries.timeline import portfolio_changes
@@ -193,6 +200,13 @@ COMPOSED = (
         parse_decls("as_of: date = today; tolerance: number = 0.25"),
         ("agreement", "nation", "contribution_share", "benefit_share", "ratio", "verdict"),
         _equitability,
+    ),
+    Analysis(
+        "expiring",
+        "Active agreements ending within the window, with the priority technologies that would become gaps.",
+        parse_decls("as_of: date = today; within_days: int = 180"),
+        ("agreement", "title", "end", "days_left", "parties", "technologies", "would_be_gaps"),
+        _expiring,
     ),
     Analysis(
         "engagement-priorities",

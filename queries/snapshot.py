@@ -18,7 +18,7 @@ import sys
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from concurrent.futures import Future, ThreadPoolExecutor
 from functools import partial
 from typing import Any
@@ -45,16 +45,16 @@ class Snapshot:
         log: str | None = None,
         held: dict[str, Any] | None = None,
         made: float | None = None,
-        earlier: dict[str, dict[dt.date, Any]] | None = None,
+        earlier: dict[str, dict[Hashable, Any]] | None = None,
     ) -> None:
         self.version = version
         self.log = log  # the write log as it stood before anything was read (queries/patch.py)
         self.made = time.monotonic() if made is None else made  # when everything was last read in full
         self.patched = held is not None  # carried over from the snapshot before, not read in full
         self._held: dict[str, Any] = held or {}
-        self._dated: dict[str, OrderedDict[dt.date, Any]] = {}
+        self._dated: dict[str, OrderedDict[Hashable, Any]] = {}
         self._earlier = earlier or {}  # patch.DATED values of the snapshots this one was patched from
-        self._building: dict[tuple[str, dt.date], Future[Any]] = {}  # dated values being worked out
+        self._building: dict[tuple[str, Hashable], Future[Any]] = {}  # dated values being worked out
         self._lock = threading.RLock()  # re-entrant: a memo may build on another memo
 
     def rows(self, graph: Graph, name: str) -> list[Row]:
@@ -91,9 +91,10 @@ class Snapshot:
                     self._held[key] = future.result()  # the first failure is raised, after all have ended
             gc.freeze()
 
-    def dated(self, name: str, day: dt.date, compute: Callable[[], Any]) -> Any:
-        """A value for one date at this version. Only the DATED_KEPT dates asked last are kept per name: a
-        new date on every request (bench.api's cache-miss mode) must not grow memory.
+    def dated(self, name: str, day: Hashable, compute: Callable[[], Any]) -> Any:
+        """A value for one date (or a date with what else it depends on) at this version. Only the DATED_KEPT
+        dates asked last are kept per name: a new date on every request (bench.api's cache-miss mode) must not
+        grow memory.
 
         A value is worked out outside the snapshot's lock, so an answer whose value is held never waits for
         another date's build; a second asker of the same date waits for the first one's value. So no memo
@@ -119,17 +120,17 @@ class Snapshot:
         building.set_result(value)
         return value
 
-    def earlier(self, name: str, day: dt.date) -> Any:
+    def earlier(self, name: str, day: Hashable) -> Any:
         """The value of `name` for `day` at the version this snapshot was patched from (or the one before it,
         if that one never asked), for a build that patches it; None when there is none (patch.DATED)."""
         with self._lock:
             return self._earlier.get(name, {}).get(day)
 
-    def carried(self) -> dict[str, dict[dt.date, Any]]:
+    def carried(self) -> dict[str, dict[Hashable, Any]]:
         """The patch.DATED values a snapshot patched from this one starts with: this one's own, then those it
         carried itself and has not worked out again, at most DATED_KEPT dates per name."""
         with self._lock:
-            out: dict[str, dict[dt.date, Any]] = {}
+            out: dict[str, dict[Hashable, Any]] = {}
             for name in patch.DATED:
                 days = dict(self._dated.get(name, {}))
                 for day, value in self._earlier.get(name, {}).items():
@@ -139,7 +140,7 @@ class Snapshot:
                     out[name] = days
             return out
 
-    def _claim(self, name: str, day: dt.date) -> tuple[Any, Future[Any] | None, bool]:
+    def _claim(self, name: str, day: Hashable) -> tuple[Any, Future[Any] | None, bool]:
         """(the held value, or the build to wait for, or a new build that is the caller's to do)."""
         with self._lock:
             kept = self._dated.setdefault(name, OrderedDict())

@@ -479,7 +479,12 @@ def test_collaborations_filters(collab_graph: Graph) -> None:
 def test_expiring(graph: Graph) -> None:
     load(
         graph,
-        technologies=TECHS,
+        technologies=[
+            *TECHS,
+            {"id": "EW", "name": "Electronic warfare", "priority": 2},
+            {"id": "CY", "name": "Cyber", "priority": 2},
+            {"id": "UW", "name": "Undersea warfare", "priority": 2},
+        ],
         agreements=[
             agreement("E1", "USA;GBR", "ML", end="2025-03-01"),
             agreement("E2", "USA;JPN", "AI", end="2025-02-01"),
@@ -491,6 +496,12 @@ def test_expiring(graph: Graph) -> None:
             agreement("E10", "USA;GBR", "SPACE", start="2024-01-01", end="2025-02-15"),  # gone before E9 ends
             agreement("E11", "USA;GBR", "DE", end="2025-03-01"),
             agreement("E12", "USA;GBR", "DE", start="2025-06-01"),  # starts inside the window, too late
+            agreement("E13", "USA;GBR", "EW", end="2025-03-02"),  # still there the day after E14 ends
+            agreement("E14", "USA;GBR", "EW", end="2025-03-01"),
+            agreement("E15", "USA;GBR", "CY", end="2025-06-30"),  # both end on the window's last day
+            agreement("E16", "USA;GBR", "CY", end="2025-06-30"),
+            agreement("E17", "USA;GBR", "UW", end="2025-03-01"),
+            agreement("E18", "USA;GBR", "UW", start="2025-03-02"),  # takes over the day after E17 ends
         ],
     )
     rows = run(graph, "expiring", within_days="180")
@@ -509,8 +520,13 @@ def test_expiring(graph: Graph) -> None:
         ("E10", "2025-02-15", 45, ["GBR", "USA"], ["SPACE"], []),
         ("E1", "2025-03-01", 59, ["GBR", "USA"], ["ML"], ["AI", "ML"]),
         ("E11", "2025-03-01", 59, ["GBR", "USA"], ["DE"], ["DE"]),
+        ("E14", "2025-03-01", 59, ["GBR", "USA"], ["EW"], []),
+        ("E17", "2025-03-01", 59, ["GBR", "USA"], ["UW"], []),
         ("E9", "2025-03-01", 59, ["GBR", "USA"], ["SPACE"], ["SPACE"]),
+        ("E13", "2025-03-02", 60, ["GBR", "USA"], ["EW"], ["EW"]),
         ("E5", "2025-04-01", 90, ["FRA", "USA"], ["QC"], []),
+        ("E15", "2025-06-30", 180, ["GBR", "USA"], ["CY"], ["CY"]),
+        ("E16", "2025-06-30", 180, ["GBR", "USA"], ["CY"], ["CY"]),
     ]
     assert [r["agreement"] for r in run(graph, "expiring", within_days="40")] == ["E2"]
 

@@ -17,8 +17,9 @@ from queries.duplication import clusters_of
 from tests.conftest import run_stkg
 from tests.test_analyses import test_a_forum_chain_with_one_excluded_set_is_one_row as chain_fixture
 from tests.test_analyses import test_exclusionary_consortia as consortia_fixture
+from tests.test_analyses import test_expiring as expiring_fixture
 
-COMPOSED = ("duplicates", "exclusionary-consortia", "collaborations", "partners")
+COMPOSED = ("duplicates", "exclusionary-consortia", "collaborations", "partners", "expiring")
 DATES = ("2015-06-01", "2025-06-01")
 
 
@@ -52,6 +53,10 @@ def test_definitional_rows_equal_on_a_synthetic_portfolio(graph: Graph) -> None:
     ingest_input(graph, read_tables(synth(600, seed=7), "synth"))
     total = sum(same(graph, name, {"as_of": day}) for name in COMPOSED for day in DATES)
     assert total > 1000
+    for day in DATES:  # a long window, where expiries leave gaps
+        same(graph, "expiring", {"as_of": day, "within_days": "720"})
+        rows = analysis("expiring").run(graph, {"as_of": day, "within_days": "720"})
+        assert any(r["would_be_gaps"] for r in rows)
     for day in DATES:  # and the clusters built from the definitional pairs
         pairs = definitions()["duplicates"].run(graph, {"as_of": day})
         fast = analysis("duplicate-clusters").run(graph, {"as_of": day})
@@ -62,6 +67,12 @@ def test_definitional_rows_equal_on_a_synthetic_portfolio(graph: Graph) -> None:
 def test_definitional_consortia_equal_on_the_fixtures(graph: Graph, fixture: Any) -> None:
     fixture(graph)  # loads its fixture and checks the accelerated rows by hand
     assert same(graph, "exclusionary-consortia", {"as_of": "2025-06-01"})
+
+
+def test_definitional_expiring_equals_on_its_fixture(graph: Graph) -> None:
+    expiring_fixture(graph)  # loads its fixture and checks the accelerated rows by hand
+    for window in ("40", "180", "365"):
+        assert same(graph, "expiring", {"as_of": "2025-01-01", "within_days": window})
 
 
 def test_definitional_forms_are_what_a_neo4j_server_runs(sample: Graph) -> None:

@@ -34,6 +34,7 @@ ASKED: dict[str, dict[str, Any]] = {
     "collaborations": {"as_of": DAY},
     "partners": {"as_of": DAY},
     "equitability": {"as_of": DAY},
+    "expiring": {"as_of": DAY, "within_days": 720},
     "engagement-priorities": {"as_of": DAY},
     "engagement-delta": {"as_of": DAY},
     "portfolio-changes": {"from": dt.date(2022, 6, 1), "to": DAY},
