@@ -164,11 +164,16 @@ def _engagement(graph: Graph, as_of: dt.date) -> Engagement:
     up = lineage(graph)
     out: dict[tuple[str, str], int] = defaultdict(int)
     direct: set[tuple[str, str]] = set()
-    for a in exports.active_links(graph, as_of):
-        covered: set[str] = set().union(*(up.get(t, {t}) for t in a["technologies"]))
+    tables = exports.of(graph).tables(graph, ("party-links", "cover-links"))
+    parties, named = tables.listed("parties"), tables.listed("technologies")
+    for a in tables.agreements:  # the flat reads, not a row per active agreement built for this
+        if not exports.active(a, as_of):
+            continue
+        technologies = named.get(a["id"], ())
+        covered: set[str] = set().union(*(up.get(t, {t}) for t in technologies))
         depth = a["depth"] or DEFAULT_DEPTH
-        for n in a["parties"]:
-            direct.update((n, t) for t in a["technologies"])
+        for n in parties.get(a["id"], ()):
+            direct.update((n, t) for t in technologies)
             for t in covered:
                 out[(n, t)] += depth
     return dict(out), direct
