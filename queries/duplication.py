@@ -14,7 +14,7 @@ from typing import Any
 
 from graph.connection import Graph
 from queries import collector, patch, portfolio, snapshot
-from queries.pairing import Fact, Lineages, Pairing
+from queries.pairing import Fact, Lineage, Lineages, Pairing
 from queries.taxonomy import lineage
 
 Row = dict[str, Any]
@@ -30,11 +30,17 @@ def _facts(graph: Graph, as_of: dt.date) -> list[Fact]:
     made: dict[str, Fact] = snap.memo(patch.OBJECTS, dict)
     up = lineage(graph)
     rows = [a for a in tables.agreements if snapshot.active(a, as_of) and not a["deliberate_redundancy"]]
-    wanted = {a["id"] for a in rows if a["id"] not in made}
+    wanted = {a["id"] for a in rows if a["id"] not in made or not _current(made[a["id"]], up)}
     if wanted:  # a patched snapshot holds nearly all of them
         for row in portfolio.duplicate_facts(tables, lambda r: r["id"] in wanted):
             made[row["id"]] = Fact(row, up)
     return sorted((made[a["id"]] for a in rows), key=lambda f: f.id)
+
+
+def _current(fact: Fact, up: Lineage) -> bool:
+    """Whether a fact carried from an earlier version names its technologies' ancestors as the taxonomy
+    now does (a technologies run may have moved one): if not, it is built again."""
+    return all(up.get(t, frozenset({t})) == above for t, above in fact.lineage)
 
 
 #: The dated value holding a date's pairing index (carried into a patched snapshot: patch.DATED).

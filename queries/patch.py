@@ -2,14 +2,14 @@
 
 A snapshot patched wrongly would answer from a graph that does not exist, so a patch is taken only when the
 write log (graph/journal.py) accounts for every write since the old snapshot, each one an ingest run
-whose IngestRun node is committed and whose change records touch the agreements table (its rows and the
-relationships they own: parties, technologies, framework, lead components) or the restrictions and
-exemptions, which no agreement's value reads. Anything else, a log that was started again or cannot be read,
-a write of any other kind, a run of another table, too many changed agreements, or the Neo4j engine (other
-machines' writes never reach this machine's log), reads everything again. The flat reads, agreement-facts,
-the lists grouped per agreement and each agreement's duplicates facts are patched; a date's pairing index
-is patched from the old one when asked (queries/pairing.py); the restrictions' and exemptions' rows are read
-again when they changed; the other values of a date are built again from the patched reads.
+whose IngestRun node is committed and whose change records name tables of TABLES: the agreements (their
+rows and the relationships they own: parties, technologies, framework, lead components), whose changed rows
+are read again, and every other table, whose kept values are dropped to be read again. Anything else, a log
+that was started again or cannot be read, a write of any other kind, too many changed agreements, or the
+Neo4j engine (other machines' writes never reach this machine's log), reads everything again. The flat
+reads, agreement-facts, the lists grouped per agreement and each agreement's duplicates facts are patched;
+a date's pairing index is patched from the old one when asked (queries/pairing.py); the other values of a
+date are built again from the patched reads.
 """
 
 from __future__ import annotations
@@ -59,13 +59,27 @@ KEPT = frozenset(
 #: index of the duplicates, queries/duplication.py): each is checked against the new facts agreement by
 #: agreement, so it need not trust the change records.
 DATED = frozenset({"duplicate-pairing"})
-#: The tables whose changes a patch can take in: the agreements (parties are folded into them as their rows'
-#: relationships), whose changed rows are read again, and tables read by no agreement's value, with the
-#: held values their rows are read into (dropped, to be read again on first use).
+#: The held values read from the engagement framework's inputs (needs, strengths, nation factors), and
+#: worked out from them.
+ENGAGEMENT = frozenset({"engagement-inputs", "engagement-scores", "engagement-ranked"})
+#: Every table an ingest run can change, with the kept values (KEPT) its rows are read into, dropped to be
+#: read again on first use (memberships are recorded as their forums' relationships, as parties are as their
+#: agreements'). Ingest never deletes a node, and the agreement reads return other tables' nodes
+#: by key only, so no table but the agreements' (parties are folded into them as their rows'
+#: relationships) changes an agreement's rows: those are read again for the changed agreements only. The
+#: duplicates' facts carried hold each technology's ancestors; queries/duplication.py keeps one only while
+#: they equal the taxonomy's, so a technologies run that moves a technology rebuilds the facts it reaches.
 TABLES: dict[str, frozenset[str]] = {
     "agreements": frozenset(),
     "restrictions": frozenset({"restriction-facts"}),
     "exemptions": frozenset({"exemption-facts"}),
+    "technologies": frozenset({"taxonomy", "lineage", "priorities"}),
+    "forums": frozenset({"forum-facts"}),
+    "nations": frozenset(),  # names and aliases: read by the names and search indexes, built again anyway
+    "components": frozenset(),
+    "needs": ENGAGEMENT,
+    "strengths": ENGAGEMENT,
+    "nation_factors": ENGAGEMENT,
 }
 #: Changed agreements past which a patch would cost about what reading everything does.
 MOST = 2000
@@ -127,7 +141,7 @@ def carry(
     out |= _regrouped(held, ids, fresh)
     if not {FACTS[0], OBJECTS} & held.keys():
         return out
-    reached = ids | {r["id"] for r in read(FACTS[2], sorted(ids), "id")}
+    reached = ids | {r["id"] for r in read(FACTS[2], sorted(ids), "id")} if ids else set()
     if len(reached) > MOST:
         return out
     if FACTS[0] in held:

@@ -8,6 +8,7 @@ import datetime as dt
 import json
 import random
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,9 +16,10 @@ import pytest
 from graph import journal
 from graph.connection import Graph
 from graph.errors import ValidationError
+from ingest import contract
 from ingest.pipeline import ingest_input, ingest_path
 from ingest.reader import read_tables
-from ingest.reference import SAMPLE_DIR, load_reference
+from ingest.reference import REFERENCE_DIR, SAMPLE_DIR, load_reference
 from ingest.synth import synth
 from queries import browse, duplication, patch, snapshot
 from queries.analysis import analysis
@@ -42,11 +44,21 @@ ASKED: dict[str, dict[str, Any]] = {
 }
 
 
-def _sample_rows(table: str) -> dict[str, Row]:
-    """The sample's rows of one table by their first column, empty cells left out."""
-    with (SAMPLE_DIR / f"{table}.csv").open(encoding="utf-8", newline="") as f:
+def _sample_rows(table: str, folder: Path = SAMPLE_DIR) -> dict[str, Row]:
+    """The sample's (or the reference data's) rows of one table by their first column (with the nation,
+    when there is one), empty cells left out."""
+    with (folder / f"{table}.csv").open(encoding="utf-8", newline="") as f:
         rows = [{k: v for k, v in r.items() if v} for r in csv.DictReader(f)]
     return {next(iter(r.values())) + ("|" + r["nation"] if "nation" in r else ""): r for r in rows}
+
+
+def _row(table: str, key: str, folder: Path = SAMPLE_DIR, **values: str) -> dict[str, list[Row]]:
+    """One run of one row of a shipped table, found by its first columns joined by |, some values changed
+    (an empty value clears a cell)."""
+    with (folder / f"{table}.csv").open(encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    [row] = [r for r in rows if "|".join(list(r.values())[: key.count("|") + 1]) == key]
+    return {table: [{k: v for k, v in (row | values).items() if v or k in values}]}
 
 
 def _answers(graph: Graph, asked: dict[str, dict[str, Any]] = ASKED) -> dict[str, str]:
@@ -100,7 +112,7 @@ RESTRICTION = {
     "nations": "JPN",
     "effective": "2023-01-01",
 }
-#: Ingest runs that change agreements (or restrictions and exemptions) only, each a list of runs of agreement rows (or parties rows).
+#: Ingest runs, each a list of runs of rows of one table or more: every table stkg ingests.
 EDITS: dict[str, list[dict[str, list[Row]]]] = {
     "retitled": [{"agreements": [_edit("SMP-PA-GBR-ML", title="Renamed ML PA")]}],
     "a party added": [{"agreements": [_edit("SMP-PA-GBR-ML2", parties="USA;GBR;CAN")]}],
@@ -119,6 +131,17 @@ EDITS: dict[str, list[dict[str, list[Row]]]] = {
         {"restrictions": [RESTRICTION]},
         {"exemptions": [{"id": "TEST-X1", "citation": "test", "nations": "JPN", "overrides": "TEST-R1"}]},
     ],
+    "a technology moved under another": [_row("technologies", "SMP-AI-ML", broader="MP-AUTONOMY")],
+    "a technology retitled": [_row("technologies", "SMP-AI-ML", name="Renamed technology")],
+    "a technology's priority": [_row("technologies", "MP-DE", priority="")],  # a gap no more
+    # covered on DAY, not on findings-delta's first day: a gap that disappeared
+    "a technology given a priority": [_row("technologies", "AUKUS-QUANTUM", REFERENCE_DIR, priority="2")],
+    "a membership ended": [_row("memberships", "NATO-STO|BEL", REFERENCE_DIR, until="2020-01-01")],
+    "a forum moved": [_row("forums", "NATO-STO", REFERENCE_DIR, parent="")],
+    "a need": [_row("needs", "ARMY|MP-AUTONOMY", priority="1")],
+    "a strength": [_row("strengths", "GBR|MP-AI", strength="3")],
+    "a nation's factors": [_row("nation_factors", "GBR", regional_priority="3")],
+    "a nation renamed": [{"nations": [{"code": "GBR", "name": "Renamed kingdom"}]}],
     "two runs": [
         {"agreements": [_edit("SMP-PA-GBR-ML", title="First")]},
         {"agreements": [_edit("SMP-PA-GBR-ML3", deliberate_redundancy="false", title="Second")]},
@@ -136,6 +159,20 @@ def test_a_patched_snapshot_answers_as_one_read_in_full(loaded: Graph, edit: str
     assert snapshot.of(loaded).patched  # no read in full on the way
     assert patched == _full(loaded)
     assert patched != before  # the edit changed some answer, so a stale snapshot would have failed
+
+
+def test_each_table_drops_only_kept_values() -> None:
+    # a misspelt name would keep a stale value: each must be one of KEPT
+    assert all(stale <= patch.KEPT for stale in patch.TABLES.values())
+    assert set(patch.TABLES) <= set(contract.ORDER)
+
+
+def test_a_components_run_is_patched_in(loaded: Graph) -> None:
+    # no held value reads a component's name (lead-links reads its id): the patch keeps everything
+    before = _answers(loaded)
+    _ingest(loaded, **_row("components", "NAVY", REFERENCE_DIR, name="Renamed navy"))
+    assert snapshot.of(loaded).patched
+    assert _answers(loaded) == before == _full(loaded)
 
 
 def test_a_patch_rereads_only_the_changed_agreements(loaded: Graph) -> None:
@@ -225,6 +262,17 @@ def _random_edit(rng: random.Random, row: Row, tables: dict[str, list[Row]]) -> 
     return row | {field: value}
 
 
+def _moved_technology(rng: random.Random, tables: dict[str, list[Row]]) -> Row:
+    """A technology moved under another top-level one (no cycle: a top-level one is under none), or
+    retitled: the ancestors of every technology under it change, or none do."""
+    tops = [t for t in tables["technologies"] if not t.get("broader")]
+    moved = rng.choice([t for t in tables["technologies"] if t.get("broader")])
+    if rng.random() < 0.3:
+        return moved | {"name": f"{moved['name']} {rng.randrange(1000)}"}
+    moved |= {"broader": rng.choice([t["id"] for t in tops if t["id"] != moved["broader"]])}
+    return moved
+
+
 @pytest.mark.parametrize("seed", [1, 2])
 def test_random_ingests_of_a_synthetic_portfolio_answer_as_read_in_full(graph: Graph, seed: int) -> None:
     rng, tables = random.Random(seed), synth(600, seed=seed)
@@ -236,6 +284,7 @@ def test_random_ingests_of_a_synthetic_portfolio_answer_as_read_in_full(graph: G
             edits = [_random_edit(rng, rows[k], tables) for k in rng.sample(sorted(rows), 6)]
             rows.update((e["id"], e) for e in edits)
             _ingest(graph, agreements=edits)
+        _ingest(graph, technologies=[_moved_technology(rng, tables)])  # and a run of another table
         assert snapshot.of(graph).patched
         patched = _answers(graph, SYNTH_ASKED)
         assert patched == _full(graph, SYNTH_ASKED)
@@ -244,9 +293,9 @@ def test_random_ingests_of_a_synthetic_portfolio_answer_as_read_in_full(graph: G
     assert moved > 10  # the edits changed answers, so a stale snapshot would have failed
 
 
-def _other_table(graph: Graph) -> None:
-    technology = _sample_rows("technologies")["SMP-AI-ML"]
-    _ingest(graph, technologies=[technology | {"name": "Renamed technology"}])
+def _unknown_table(graph: Graph, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delitem(patch.TABLES, "technologies")  # a table added to stkg before the patch knows it
+    _ingest(graph, **_row("technologies", "SMP-AI-ML", name="Renamed technology"))
 
 
 def _write(graph: Graph) -> None:
@@ -285,7 +334,7 @@ def _restarted_log(graph: Graph, monkeypatch: pytest.MonkeyPatch) -> None:
 
 #: Writes after which the next snapshot must read everything.
 NOT_PATCHED: dict[str, Callable[..., None]] = {
-    "another table changed": lambda g, m: _other_table(g),
+    "a table the patch does not know": _unknown_table,
     "a write outside ingest": lambda g, m: _write(g),
     "the log overwritten": lambda g, m: _old_stkg(g),
     "a run with no IngestRun": lambda g, m: _unfinished_run(g),
