@@ -59,8 +59,8 @@ KEPT = frozenset(
 #: index of the duplicates, queries/duplication.py): each is checked against the new facts agreement by
 #: agreement, so it need not trust the change records.
 DATED = frozenset({"duplicate-pairing"})
-#: The held values read from the engagement framework's inputs (needs, strengths, nation factors), and
-#: worked out from them.
+#: The held values read from the engagement framework's inputs (needs, strengths, nation factors with the
+#: nations' names), and worked out from them.
 ENGAGEMENT = frozenset({"engagement-inputs", "engagement-scores", "engagement-ranked"})
 #: Every table an ingest run can change, with the kept values (KEPT) its rows are read into, dropped to be
 #: read again on first use (memberships are recorded as their forums' relationships, as parties are as their
@@ -75,7 +75,8 @@ TABLES: dict[str, frozenset[str]] = {
     "exemptions": frozenset({"exemption-facts"}),
     "technologies": frozenset({"taxonomy", "lineage", "priorities"}),
     "forums": frozenset({"forum-facts"}),
-    "nations": frozenset(),  # names and aliases: read by the names and search indexes, built again anyway
+    # nation-factors reads the nations' names: no answer shows them today, but one that did must not be stale
+    "nations": ENGAGEMENT,
     "components": frozenset(),
     "needs": ENGAGEMENT,
     "strengths": ENGAGEMENT,
