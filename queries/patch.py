@@ -64,11 +64,11 @@ DATED = frozenset({"duplicate-pairing"})
 ENGAGEMENT = frozenset({"engagement-inputs", "engagement-scores", "engagement-ranked"})
 #: Every table an ingest run can change, with the kept values (KEPT) its rows are read into, dropped to be
 #: read again on first use (memberships are recorded as their forums' relationships, as parties are as their
-#: agreements'). Ingest never deletes a node, and the agreement reads return other tables' nodes
-#: by key only, so no table but the agreements' (parties are folded into them as their rows'
-#: relationships) changes an agreement's rows: those are read again for the changed agreements only. The
-#: duplicates' facts carried hold each technology's ancestors; queries/duplication.py keeps one only while
-#: they equal the taxonomy's, so a technologies run that moves a technology rebuilds the facts it reaches.
+#: agreements'). Ingest deletes no node an agreement read returns, and those reads return other tables'
+#: nodes by key only, so no table but the agreements' changes an agreement's rows: those are read again for
+#: the changed agreements only. The duplicates' facts carried hold each technology's ancestors;
+#: queries/duplication.py keeps one only while they equal the taxonomy's, so a technologies run that moves
+#: a technology rebuilds the facts it reaches.
 TABLES: dict[str, frozenset[str]] = {
     "agreements": frozenset(),
     "restrictions": frozenset({"restriction-facts"}),
@@ -118,7 +118,10 @@ def changed(graph: Graph, run_ids: list[str]) -> Changed | None:
 
 def patched(held: list[Any], fresh: list[Any], at: str | int, ids: set[str]) -> list[Any]:
     """A flat read with the changed agreements' rows replaced by `fresh` (read now): a new list, sharing the
-    unchanged rows with the old snapshot."""
+    unchanged rows with the old snapshot; the held list itself when no agreement changed (a run of another
+    table), since neither snapshot changes it."""
+    if not ids and not fresh:
+        return held
     return [r for r in held if r[at] not in ids] + fresh
 
 
@@ -146,7 +149,8 @@ def carry(
     if len(reached) > MOST:
         return out
     if FACTS[0] in held:
-        out[FACTS[0]] = patched(held[FACTS[0]], read(FACTS[1], sorted(reached), "id"), "id", reached)
+        fresh_facts = read(FACTS[1], sorted(reached), "id") if reached else []
+        out[FACTS[0]] = patched(held[FACTS[0]], fresh_facts, "id", reached)
     if OBJECTS in held:
         out[OBJECTS] = {k: f for k, f in held[OBJECTS].items() if k not in reached}
     return out
