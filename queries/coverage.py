@@ -27,13 +27,8 @@ def gaps(graph: Graph, day: dt.date) -> frozenset[str]:
 def _gaps(graph: Graph, day: dt.date) -> frozenset[str]:
     """gaps(), worked out."""
     tables = snapshot.of(graph).tables(graph, ("cover-links",))
-    covered, up = tables.listed("technologies"), lineage(graph)
-    named: set[str] = set()  # the technologies active agreements name: a few hundred, against 60,000 names
-    for agreement in tables.agreements:
-        if snapshot.active(agreement, day):
-            named.update(covered.get(agreement["id"], ()))
-    reached = set().union(*(up.get(technology, {technology}) for technology in named))
-    return frozenset(priorities(graph) - reached)
+    active = [a["id"] for a in tables.agreements if snapshot.active(a, day)]
+    return frozenset(priorities(graph) - _reached(active, tables.listed("technologies"), lineage(graph)))
 
 
 #: expiring's columns, in its rows' order.
@@ -80,7 +75,8 @@ def _expiring(graph: Graph, as_of: dt.date, within: int) -> list[tuple[Any, ...]
 
 
 def _reached(ids: list[str], covered: dict[str, list[str]], up: dict[str, frozenset[str]]) -> set[str]:
-    """The technologies these agreements name, with every ancestor of each."""
+    """The technologies these agreements name, with every ancestor of each (the ancestors of the few hundred
+    technologies named, against 60,000 names when each agreement's are joined)."""
     named = {t for key in ids for t in covered.get(key, ())}
     return set().union(*(up.get(t, {t}) for t in named))
 
@@ -102,8 +98,7 @@ def _spans_of(
     if not wanted:
         return out  # nothing an expiry could leave open: no pass over the agreements
     for a in live:
-        reached = set().union(*(up.get(t, {t}) for t in covered.get(a["id"], ()))) & wanted
-        for t in reached:
+        for t in _reached([a["id"]], covered, up) & wanted:
             out[t].append((a["start"], a["end"]))
     return out
 

@@ -105,12 +105,9 @@ def priorities(graph: Graph, as_of: dt.date, component: str | None, nation: str 
     return rows + _skipped(data, nation)
 
 
-#: A ranked cell's inputs, after its score, component, nation and technology.
-FACTORS = ("priority", "programs", "regional_priority", "cooperative_potential", "strength")
-
-
 def _ranked(graph: Graph) -> list[tuple[Any, ...]]:
-    """Every cell (denied nations included) as (-score, component, nation, technology, *FACTORS), in the
+    """Every cell (denied nations included) as (-score, component, nation, technology, priority, programs,
+    regional priority, cooperative potential, strength), in the
     answer's order: no date in it, so worked out once per graph version and carried across ingest runs with
     the inputs (queries/patch.py)."""
     snap = exports.of(graph)

@@ -16,17 +16,7 @@ Row = dict[str, Any]
 
 def equitability(graph: Graph, as_of: dt.date, tolerance: float) -> list[Row]:
     """Rows of `equitability` (DESIGN.md): one per party of each active agreement, by agreement, nation."""
-    return [
-        _row(
-            agreement,
-            nation,
-            cs,
-            bs,
-            ratio,
-            "unassessed" if cs is None else _verdict(cs, bs, ratio, tolerance),
-        )
-        for agreement, nation, cs, bs, ratio in _shares(graph, as_of)
-    ]
+    return [_judged(share, tolerance) for share in _shares(graph, as_of)]
 
 
 #: A party's shares in an active agreement: (agreement, nation, contribution share, benefit share, ratio),
@@ -66,10 +56,14 @@ def shares(graph: Graph, agreement: str, as_of: dt.date, tolerance: float = 0.25
     """The `equitability` rows of one agreement (empty when it is not active), without the whole portfolio."""
     rows = get("agreement-shares").records(graph, {"agreement": agreement, "as_of": as_of})
     given = [(r["nation"], r["contribution_value"], r["benefit_value"]) for r in rows]
-    return [
-        _row(a, n, cs, bs, ratio, "unassessed" if cs is None else _verdict(cs, bs, ratio, tolerance))
-        for a, n, cs, bs, ratio in _assessed(agreement, given)
-    ]
+    return [_judged(share, tolerance) for share in _assessed(agreement, given)]
+
+
+def _judged(share: Share, tolerance: float) -> Row:
+    """A party's shares as the answer's row, with its verdict at this tolerance."""
+    agreement, nation, cs, bs, ratio = share
+    verdict = "unassessed" if cs is None else _verdict(cs, bs, ratio, tolerance)
+    return _row(agreement, nation, cs, bs, ratio, verdict)
 
 
 def _assessed(agreement: str, parties: list[tuple[str, Any, Any]]) -> list[Share]:

@@ -44,20 +44,22 @@ ASKED: dict[str, dict[str, Any]] = {
 }
 
 
-def _sample_rows(table: str, folder: Path = SAMPLE_DIR) -> dict[str, Row]:
-    """The sample's (or the reference data's) rows of one table by their first column (with the nation,
-    when there is one), empty cells left out."""
+def _csv_rows(table: str, folder: Path = SAMPLE_DIR) -> list[Row]:
+    """The sample's (or the reference data's) rows of one table, empty cells left out."""
     with (folder / f"{table}.csv").open(encoding="utf-8", newline="") as f:
-        rows = [{k: v for k, v in r.items() if v} for r in csv.DictReader(f)]
+        return [{k: v for k, v in r.items() if v} for r in csv.DictReader(f)]
+
+
+def _sample_rows(table: str) -> dict[str, Row]:
+    """The sample's rows of one table by their first column (with the nation, when there is one)."""
+    rows = _csv_rows(table)
     return {next(iter(r.values())) + ("|" + r["nation"] if "nation" in r else ""): r for r in rows}
 
 
 def _row(table: str, key: str, folder: Path = SAMPLE_DIR, **values: str) -> dict[str, list[Row]]:
-    """One run of one row of a shipped table, found by its first columns joined by |, some values changed
-    (an empty value clears a cell)."""
-    with (folder / f"{table}.csv").open(encoding="utf-8", newline="") as f:
-        rows = list(csv.DictReader(f))
-    [row] = [r for r in rows if "|".join(list(r.values())[: key.count("|") + 1]) == key]
+    """One run of one row of a shipped table, found by its first columns (never empty: they are its key)
+    joined by |, some values changed (an empty value clears a cell)."""
+    [row] = [r for r in _csv_rows(table, folder) if "|".join(list(r.values())[: key.count("|") + 1]) == key]
     return {table: [{k: v for k, v in (row | values).items() if v or k in values}]}
 
 
