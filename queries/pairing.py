@@ -14,7 +14,7 @@ import bisect
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from functools import cached_property
-from typing import Any
+from typing import Any, NamedTuple
 
 Row = dict[str, Any]
 Lineage = dict[str, frozenset[str]]  # each technology with itself and all its ancestors
@@ -32,6 +32,18 @@ PATCH_SHARE = 0.25
 #: Kept pairs per new pair below which a patched index puts the new pairs into the old index's (each costs a
 #: move of the list), rather than working every pair out again.
 CARRY_SHARE = 64
+#: Changed agreements past which a patched index's clusters are worked out anew rather than carried from the
+#: old index's (each changed agreement's partners there are looked up when the index is patched).
+CLUSTERS_CARRIED = 256
+
+
+class Before(NamedTuple):
+    """What a patched index's clusters are carried from (queries/duplication.py): the old index's components
+    by same_type_only, each changed agreement's partners in the old index, and the positions added."""
+
+    components: dict[bool, Any]
+    partners: dict[int, set[int]]
+    added: range
 
 
 class Fact:
@@ -64,6 +76,7 @@ class Pairing:
         self._base: Carried | None = None  # after a patch: the old index's pairs and what changed
         #: duplicate-clusters' components by same_type_only, once worked out (queries/duplication.py)
         self.components: dict[bool, Any] = {}
+        self.before: Before | None = None  # after a patch: what the components may be carried from
         self.at = {f.id: i for i, f in enumerate(facts)}  # live id -> position
         holders: dict[str, set[int]] = defaultdict(set)  # party -> agreements it is party to
         for i, f in enumerate(facts):
@@ -189,7 +202,7 @@ class _Patch:
         self.old = old
         self.new = new = object.__new__(Pairing)
         new.__dict__.update({k: v for k, v in vars(old).items() if k != "_by_key"})
-        new._pairs, new._base, new.components = None, None, {}
+        new._pairs, new._base, new.components, new.before = None, None, {}, None
         new.facts, new.order, new.at = list(old.facts), list(old.order), dict(old.at)
         new.keys = set(old.keys)
         new.holders, new.exact, new.below = dict(old.holders), dict(old.exact), dict(old.below)
@@ -214,6 +227,9 @@ class _Patch:
         old_pairs = self.old.pairs() if self.old._base is not None else self.old._pairs  # a chain of patches
         if old_pairs is not None:
             new._base = (old_pairs, frozenset(gone), range(start, len(new.facts)))
+        if self.old.components and len(gone) <= CLUSTERS_CARRIED:
+            near = {i: self.old._pairing_with(i) for i in gone}
+            new.before = Before(dict(self.old.components), near, range(start, len(new.facts)))
         new.ranked = sorted(new.at.values(), key=lambda i: new.facts[i].id)
         if self.by_key is not None:
             new.__dict__["_by_key"] = self.by_key

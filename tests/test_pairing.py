@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from queries import pairing
+from queries import duplication, pairing
 from queries.pairing import PATCH_SHARE, Fact, Pairing
 
 #: A small taxonomy: each technology with itself and its ancestors.
@@ -216,3 +216,193 @@ def test_pairs_are_kept_on_the_index_up_to_a_limit(monkeypatch: pytest.MonkeyPat
     monkeypatch.setattr(pairing, "PAIRS_KEPT", len(index.pairs()) - 1)
     fresh = Pairing(facts)
     assert fresh.pairs() == index.pairs() and fresh.pairs() is not fresh.pairs()  # too many: not kept
+
+
+def _clusters(p: Pairing, same_type_only: bool) -> list[tuple[list[str], list[tuple[str, list[str]]]]]:
+    """An index's duplicate-clusters components by agreement ids: each cluster with its agreements'
+    technologies in some overlap."""
+    groups, used = duplication.components(p, same_type_only)
+    ids = p.facts
+    return sorted(
+        (sorted(ids[i].id for i in g), sorted((ids[i].id, sorted(used[i])) for i in g)) for g in groups
+    )
+
+
+#: A few technologies under one another, then many unrelated: the first 12 make one large cluster, all of
+#: them several.
+SPARSE = ["T11", "T12", "U1", "U"] + [f"X{k}" for k in range(20)]
+
+
+def _sparse(rng: random.Random, id_: str, width: int, above: Sequence[str] = ()) -> Fact:
+    """One agreement on one to three of the nations and one or two of the first `width` of SPARSE, a PA or
+    an MOU."""
+    parties, techs = rng.sample(NATIONS, rng.randint(1, 3)), rng.sample(SPARSE[:width], rng.randint(1, 2))
+    return _fact(id_, parties, techs, above, rng.choice(["PA", "MOU"]))
+
+
+def _next(rng: random.Random, facts: list[Fact], share: float, width: int) -> list[Fact]:
+    """The next version: some agreements ended, some rebuilt as they were (a retitle), some rebuilt with
+    other parties, technologies or type, a new one or two; the rest the same objects."""
+    out = []
+    for f in facts:
+        roll = rng.random()
+        if roll < share / 3:
+            continue
+        if roll < share * 2 / 3:
+            out.append(_sparse(rng, f.id, width, sorted(f.above)))
+        elif roll < share:
+            out.append(_fact(f.id, f.party_list, sorted(f.technologies), sorted(f.above), f.type or "PA"))
+        else:
+            out.append(f)
+    out += [_sparse(rng, f"B{rng.randrange(10**6):06d}", width) for _ in range(rng.randint(0, 2))]
+    return sorted({f.id: f for f in out}.values(), key=lambda f: f.id)
+
+
+def _counting(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
+    """How often clusters are carried, and worked out, from here on."""
+    counts = {"carried": 0, "worked": 0}
+    carried, worked = duplication._carried, duplication._components
+
+    def carry(p: Pairing, flag: bool) -> Any:
+        found = carried(p, flag)
+        counts["carried"] += found is not None
+        return found
+
+    monkeypatch.setattr(duplication, "_carried", carry)
+    monkeypatch.setattr(
+        duplication, "_components", lambda p, f: counts.update(worked=counts["worked"] + 1) or worked(p, f)
+    )
+    return counts
+
+
+@pytest.mark.parametrize("seed", range(16))
+def test_a_patched_index_has_the_clusters_a_new_one_has_carried_or_worked_out(
+    seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rng, width = random.Random(seed), 12 if seed % 2 else len(SPARSE)
+    facts = [_sparse(rng, f"A{k:03d}", width) for k in range(80)]
+    facts = [
+        _fact(f.id, f.party_list, sorted(f.technologies), [facts[k - 1].id], f.type or "PA")
+        if k % 9 == 1
+        else f
+        for k, f in enumerate(facts)
+    ]
+    index = Pairing(facts)
+    for flag in (False, True):
+        duplication.components(index, flag)
+    counts = _counting(monkeypatch)
+    for _ in range(5):
+        facts = _next(rng, facts, 0.06, width)
+        index = index.patched(facts)
+        for flag in (False, True):
+            assert _clusters(index, flag) == _clusters(Pairing(facts), flag)
+    assert counts["carried"] > 0  # the carry ran, not a new answer each time
+
+
+#: Agreements that pair with nothing, so that a change of a few is patched in, not a new index.
+FILLER = [_fact(f"Z{k:02d}", ["JPN", "NZL"], [f"Y{k}"]) for k in range(20)]
+
+
+def _chain(*extra: Fact) -> list[Fact]:
+    """A~B on X1, B~C on X2, C~D on X2 (A and C, A and D not pairs: X1 and X2 are unrelated), B~D on X2."""
+    return sorted([*CHAIN.values(), *FILLER, *extra], key=lambda f: f.id)
+
+
+CHAIN = {
+    "A": _fact("A", ["USA", "GBR"], ["X1"]),
+    "B": _fact("B", ["USA", "GBR", "AUS"], ["X1", "X2"]),
+    "C": _fact("C", ["USA", "GBR", "AUS", "CAN"], ["X2"], kind="MOU"),
+    "D": _fact("D", ["USA", "GBR", "AUS", "CAN", "NZL"], ["X2"]),
+}
+
+
+def _without(facts: list[Fact], id_: str, *instead: Fact) -> list[Fact]:
+    """The facts with one agreement taken out (ended), or replaced."""
+    return sorted([f for f in facts if f.id != id_] + list(instead), key=lambda f: f.id)
+
+
+def _asked(index: Pairing) -> Pairing:
+    """The index with both forms of its clusters worked out, as after a duplicate-clusters answer each."""
+    for flag in (False, True):
+        duplication.components(index, flag)
+    return index
+
+
+def test_a_retitled_agreement_keeps_its_cluster_without_working_the_clusters_out(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    index = _asked(Pairing(_chain()))
+    counts = _counting(monkeypatch)
+    b = CHAIN["B"]
+    later = index.patched(_without(index.facts, "B", _fact("B", b.party_list, sorted(b.technologies))))
+    assert later.dead
+    assert _clusters(later, False) == [
+        (["A", "B", "C", "D"], [("A", ["X1"]), ("B", ["X1", "X2"]), ("C", ["X2"]), ("D", ["X2"])])
+    ]
+    assert _clusters(later, True) == [(["A", "B", "D"], [("A", ["X1"]), ("B", ["X1", "X2"]), ("D", ["X2"])])]
+    assert counts == {"carried": 2, "worked": 0}
+
+
+def test_an_agreement_whose_partners_all_ended_leaves_its_cluster(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A paired with B alone: without B, A is in no cluster, and must not be reported with C and D.
+    index = _asked(Pairing(_chain()))
+    counts = _counting(monkeypatch)
+    later = index.patched(_without(_chain(), "B"))
+    assert _clusters(later, False) == [(["C", "D"], [("C", ["X2"]), ("D", ["X2"])])]
+    assert _clusters(later, True) == []  # C is an MOU, D a PA
+    assert counts == {"carried": 2, "worked": 0}
+
+
+def test_an_agreement_that_held_a_cluster_together_ends_and_the_cluster_splits(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A0 pairs with A and B: without B, A0 and A are one cluster, C and D another, not one of four.
+    a0 = _fact("A0", ["USA"], ["X1"])
+    index = _asked(Pairing(_chain(a0)))
+    assert [ids for ids, _ in _clusters(index, False)] == [["A", "A0", "B", "C", "D"]]
+    counts = _counting(monkeypatch)
+    later = index.patched(_without(_chain(a0), "B"))
+    assert [ids for ids, _ in _clusters(later, False)] == [["A", "A0"], ["C", "D"]]
+    assert [ids for ids, _ in _clusters(later, True)] == [["A", "A0"]]  # D, a PA, lost its one PA partner
+    assert counts == {"carried": 1, "worked": 1}  # the search found A apart from C: worked out again
+
+
+def test_a_new_agreement_joins_two_clusters_and_one_changed_type_leaves_its_same_type_cluster(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    e, f = _fact("E", ["CAN", "NZL"], ["X3"]), _fact("F", ["CAN", "NZL", "JPN"], ["X3"])
+    index = _asked(Pairing(_chain(e, f)))
+    assert len(_clusters(index, False)) == 2
+    counts = _counting(monkeypatch)
+    g = _fact("G", ["USA", "GBR", "AUS", "CAN", "NZL", "JPN"], ["X1", "X3"])  # pairs with A, B, E, F
+    b = CHAIN["B"]
+    # B an MOU pairs by type with C alone, and D, a PA, with nothing: the same-type cluster A, B, D is gone
+    b_mou = _fact("B", b.party_list, sorted(b.technologies), kind="MOU")
+    later = index.patched(_without(_chain(e, f, g), "B", b_mou))
+    assert [ids for ids, _ in _clusters(later, False)] == [["A", "B", "C", "D", "E", "F", "G"]]
+    assert [ids for ids, _ in _clusters(later, True)] == [["A", "E", "F", "G"], ["B", "C"]]
+    assert counts == {"carried": 2, "worked": 0}
+    for flag in (False, True):
+        assert _clusters(later, flag) == _clusters(Pairing(_without(_chain(e, f, g), "B", b_mou)), flag)
+
+
+def test_two_agreements_ending_around_one_that_paired_with_them_alone_split_its_cluster(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # U0~U~G1~X~G2~V~V0, each pair on its own technology; G1 and G2 end, so X pairs with nothing and U
+    # and V are no longer joined through it: two clusters.
+    chain = [
+        _fact("U0", ["USA"], ["X1"]),
+        _fact("U", ["USA", "GBR"], ["X1"]),
+        _fact("G1", ["USA", "GBR", "AUS"], ["X1", "X2"]),
+        _fact("X", ["USA", "GBR", "AUS", "CAN"], ["X2", "X3"]),
+        _fact("G2", ["USA", "GBR", "AUS", "CAN", "NZL"], ["X3", "X4"]),
+        _fact("V", ["USA", "GBR", "AUS", "CAN", "NZL", "JPN"], ["X4"]),
+        _fact("V0", ["JPN"], ["X4"]),
+    ]
+    index = _asked(Pairing(sorted([*chain, *FILLER], key=lambda f: f.id)))
+    assert [ids for ids, _ in _clusters(index, False)] == [["G1", "G2", "U", "U0", "V", "V0", "X"]]
+    counts = _counting(monkeypatch)
+    later = index.patched(sorted([f for f in chain if f.id[0] != "G"] + FILLER, key=lambda f: f.id))
+    assert [ids for ids, _ in _clusters(later, False)] == [["U", "U0"], ["V", "V0"]]
+    assert counts["worked"] == 1
