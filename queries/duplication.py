@@ -34,13 +34,29 @@ def _facts(graph: Graph, as_of: dt.date) -> list[Fact]:
     snap = snapshot.of(graph)
     tables = snap.tables(graph, portfolio.LINKS_OF["duplicate-facts"])
     made: dict[str, Fact] = snap.memo(patch.OBJECTS, dict)
+    unchecked: dict[str, Fact] = snap.memo(patch.UNCHECKED, dict)
     up = lineage(graph)
     rows = [a for a in tables.agreements if snapshot.active(a, as_of) and not a["deliberate_redundancy"]]
     wanted = {a["id"] for a in rows if a["id"] not in made or not _current(made[a["id"]], up)}
     if wanted:  # a patched snapshot holds nearly all of them
         for row in portfolio.duplicate_facts(tables, lambda r: r["id"] in wanted):
-            made[row["id"]] = Fact(row, up)
+            old = unchecked.get(row["id"])
+            made[row["id"]] = old if old is not None and _same(old, row, up) else Fact(row, up)
     return sorted((made[a["id"]] for a in rows), key=lambda f: f.id)
+
+
+def _same(fact: Fact, row: Row, up: Lineage) -> bool:
+    """Whether a fact of the snapshot before is the one this row would build: every field it is built from,
+    and its technologies' ancestors."""
+    return (
+        fact.title == row.get("title")
+        and fact.type == row.get("type")
+        and fact.parties == frozenset(row["parties"])
+        and fact.technologies == frozenset(row["technologies"])
+        and fact.above == frozenset(row["above"])
+        and fact.leads == frozenset(row["components"])
+        and _current(fact, up)
+    )
 
 
 def _current(fact: Fact, up: Lineage) -> bool:

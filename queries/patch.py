@@ -39,6 +39,9 @@ FACTS = ("agreement-facts", "agreement-facts-of", "agreements-under")
 #: The duplicates' facts of every agreement a date has asked for, by id (queries/duplication.py): each
 #: depends on its own rows, the taxonomy and the agreements above it only.
 OBJECTS = "duplicate-facts:objects"
+#: The duplicates' facts of the snapshot before, handed to one that reads everything: each is moved to OBJECTS
+#: only once it equals what the full read gives (queries/duplication.py). Not in KEPT: never carried.
+UNCHECKED = "duplicate-facts:unchecked"
 #: Held values read from no agreement (forums, restrictions, exemptions, the taxonomy, the planning
 #: tables and the engagement scores worked out from them), kept as they are. Every other held value
 #: (names, search indexes, values built from the flat reads) is worked out again.

@@ -46,12 +46,15 @@ class Snapshot:
         held: dict[str, Any] | None = None,
         made: float | None = None,
         earlier: dict[str, dict[Hashable, Any]] | None = None,
+        unchecked: dict[str, Any] | None = None,
     ) -> None:
         self.version = version
         self.log = log  # the write log as it stood before anything was read (queries/patch.py)
         self.made = time.monotonic() if made is None else made  # when everything was last read in full
         self.patched = held is not None  # carried over from the snapshot before, not read in full
         self._held: dict[str, Any] = held or {}
+        if unchecked:
+            self._held[patch.UNCHECKED] = unchecked
         self._dated: dict[str, OrderedDict[Hashable, Any]] = {}
         self._earlier = earlier or {}  # patch.DATED values of the snapshots this one was patched from
         self._building: dict[tuple[str, Hashable], Future[Any]] = {}  # dated values being worked out
@@ -248,27 +251,36 @@ def of(graph: Graph) -> Snapshot:
         expired = found is not None and (seconds <= 0 or time.monotonic() - found.made > seconds)
         if found is None or found.version != version or expired:
             old = _snapshots.pop(key, None)
-            found = _snapshots[key] = _next(graph, None if expired else old, version)
+            found = _snapshots[key] = _next(graph, old, version, expired)
             _retired.put(old)
         return found
 
 
-def _next(graph: Graph, old: Snapshot | None, version: tuple[int, int]) -> Snapshot:
+def _next(graph: Graph, old: Snapshot | None, version: tuple[int, int], expired: bool = False) -> Snapshot:
     """The snapshot of a new version: the old one patched with the ingest runs since it (queries/patch.py),
-    when the write log shows they are all that happened; otherwise an empty one that reads everything."""
+    when the write log shows they are all that happened; otherwise one that reads everything, handed the old
+    one's duplicates facts and pairing indexes to keep what a full read shows unchanged (_checked)."""
     log = graph.log()
     if old is None or graph.engine != "arcadedb-embedded":
         return Snapshot(version, log)
-    run_ids = journal.runs(old.log, log)
+    run_ids = None if expired else journal.runs(old.log, log)
     try:
         found = None if run_ids is None else patch.changed(graph, run_ids)
         if found is None:
-            return Snapshot(version, log)
+            return _checked(old, version, log)
         held = patch.carry(dict(old._held), found.ids, partial(_read_of, graph), found.stale)
     except StkgError:  # a load under way, a timeout: the reads of a fresh snapshot will say so
         return Snapshot(version, log)
     gc.freeze()
     return Snapshot(version, log, held, old.made, old.carried())
+
+
+def _checked(old: Snapshot, version: tuple[int, int], log: str | None) -> Snapshot:
+    """A snapshot that reads everything, after a write the log cannot vouch for or once the old one is too
+    old: it holds the old duplicates facts apart (patch.UNCHECKED), each kept only where the full read gives
+    the same row (queries/duplication.py), so the old pairing indexes are patched, not built again."""
+    facts = old._held.get(patch.OBJECTS)
+    return Snapshot(version, log, earlier=old.carried(), unchecked=dict(facts) if facts else None)
 
 
 def _read_of(graph: Graph, name: str, ids: list[str], at: str | int) -> list[Any]:

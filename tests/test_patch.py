@@ -92,9 +92,11 @@ def _ingest(graph: Graph, **tables: list[Row]) -> None:
 
 
 def _full(graph: Graph, asked: dict[str, dict[str, Any]] = ASKED) -> dict[str, str]:
-    """The answers from a snapshot read in full (an unlabelled write forces one)."""
-    graph._changed()
-    assert not snapshot.of(graph).patched
+    """The answers from a snapshot read in full with nothing handed on (as a new process's first)."""
+    with snapshot._guard:
+        snapshot._snapshots.clear()
+    fresh = snapshot.of(graph)
+    assert not fresh.patched and not fresh._earlier and not fresh._held.get(patch.UNCHECKED)
     return _answers(graph, asked)
 
 
@@ -289,6 +291,8 @@ def test_random_ingests_of_a_synthetic_portfolio_answer_as_read_in_full(graph: G
         _ingest(graph, technologies=[_moved_technology(rng, tables)])  # and a run of another table
         assert snapshot.of(graph).patched
         patched = _answers(graph, SYNTH_ASKED)
+        graph._changed()  # read in full, the facts checked: the same answers
+        assert not snapshot.of(graph).patched and _answers(graph, SYNTH_ASKED) == patched
         assert patched == _full(graph, SYNTH_ASKED)
         moved += sum(patched[k] != before[k] for k in patched)
         before = patched
@@ -350,16 +354,61 @@ NOT_PATCHED: dict[str, Callable[..., None]] = {
 def test_a_write_the_log_cannot_vouch_for_is_read_in_full(
     loaded: Graph, monkeypatch: pytest.MonkeyPatch, case: str
 ) -> None:
+    old = snapshot.of(loaded)
     NOT_PATCHED[case](loaded, monkeypatch)
-    assert not snapshot.of(loaded).patched
-    assert snapshot.of(loaded)._held == {} and snapshot.of(loaded)._earlier == {}
+    new = snapshot.of(loaded)
+    assert not new.patched and new is not old
+    # nothing is held but the old duplicates facts, apart, to be checked one by one against the full read
+    assert set(new._held) == {patch.UNCHECKED} and new._held[patch.UNCHECKED] == old._held[patch.OBJECTS]
+    assert set(new._earlier) == patch.DATED  # the old pairing indexes: patched by identity of checked facts
     loaded._unlogged = False  # the session's graph goes on
+    assert _answers(loaded) == _full(loaded)
 
 
 def test_an_expired_snapshot_is_read_in_full(loaded: Graph, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(snapshot.time, "monotonic", lambda: 1e12)  # long past STKG_CACHE_SECONDS
     _ingest(loaded, agreements=[_edit("SMP-PA-GBR-ML", title="Renamed")])
+    new = snapshot.of(loaded)
+    assert not new.patched and set(new._held) == {patch.UNCHECKED}
+    assert _answers(loaded) == _full(loaded)
+
+
+@pytest.mark.parametrize("edit", sorted(EDITS))
+def test_a_snapshot_read_in_full_keeps_only_the_facts_it_finds_unchanged(loaded: Graph, edit: str) -> None:
+    before = _answers(loaded)
+    for run in EDITS[edit]:
+        _ingest(loaded, **run)
+    loaded._changed()  # and a write the log cannot vouch for: read in full, the old facts checked
     assert not snapshot.of(loaded).patched
+    checked = _answers(loaded)
+    assert checked == _full(loaded)
+    assert checked != before
+
+
+ML2 = "MATCH (a:Agreement {id: 'SMP-PA-GBR-ML2'}) "
+#: Writes outside ingest to SMP-PA-GBR-ML2, which pairs with SMP-PA-GBR-ML and the framework above it, each
+#: to a field its duplicates facts are built from.
+WRITTEN = {
+    "title": ML2 + "SET a.title = 'Written outside ingest'",
+    "type": ML2 + "SET a.type = 'IEA'",
+    "party": "MATCH (:Nation {code: 'USA'})-[r:PARTY_TO]->(:Agreement {id: 'SMP-PA-GBR-ML2'}) DELETE r",
+    "technology": ML2 + "MATCH (t:Technology {id: 'MP-AI'}) CREATE (a)-[:COVERS]->(t)",
+    "framework": ML2 + "MATCH (f:Agreement {id: 'SMP-FW-GBR'}) CREATE (a)-[:UNDER]->(f)",
+    "lead": ML2 + "MATCH (c:Component {id: 'ARMY'}) CREATE (c)-[:LEADS]->(a)",
+}
+
+
+@pytest.mark.parametrize("field", sorted(WRITTEN))
+def test_a_write_outside_ingest_rebuilds_only_the_facts_it_changed(loaded: Graph, field: str) -> None:
+    before, old = _answers(loaded), snapshot.of(loaded)
+    held = old._dated[duplication.PAIRING][DAY]
+    loaded.write(WRITTEN[field])
+    index = duplication._pairing(loaded, DAY)
+    assert not snapshot.of(loaded).patched
+    assert index.dead - held.dead == {held.at["SMP-PA-GBR-ML2"]}  # its fact alone rebuilt
+    assert index.facts[index.at["SMP-FW-GBR"]] is held.facts[held.at["SMP-FW-GBR"]]  # checked and kept
+    checked = _answers(loaded)
+    assert checked == _full(loaded) and checked != before
 
 
 LINE = "1 ingest run-a\n"
