@@ -5,7 +5,8 @@ exports now hold every agreement with its dates, read once per graph version (an
 STKG_CACHE_SECONDS old, for writers outside stkg); the active rule is applied in memory. The first
 answer after a write pays for the read; the rest run at in-memory speed. After ingest runs that changed
 agreements only, the new snapshot starts from the old one with those agreements read again
-(queries/patch.py); after any other write it reads everything.
+(queries/patch.py); after any other write it reads everything, keeping of the old one only the duplicates
+facts the full read shows unchanged (and the pairing indexes built on them).
 """
 
 from __future__ import annotations
@@ -278,7 +279,9 @@ def _next(graph: Graph, old: Snapshot | None, version: tuple[int, int], expired:
 def _checked(old: Snapshot, version: tuple[int, int], log: str | None) -> Snapshot:
     """A snapshot that reads everything, after a write the log cannot vouch for or once the old one is too
     old: it holds the old duplicates facts apart (patch.UNCHECKED), each kept only where the full read gives
-    the same row (queries/duplication.py), so the old pairing indexes are patched, not built again."""
+    the same row (queries/duplication.py), so the old pairing indexes are patched, not built again. Facts
+    the old one held apart and never checked are not handed on: one of an agreement since deleted would
+    otherwise be handed on for ever."""
     facts = old._held.get(patch.OBJECTS)
     return Snapshot(version, log, earlier=old.carried(), unchecked=dict(facts) if facts else None)
 
