@@ -22,8 +22,12 @@ Row = dict[str, Any]
 #: technologies in some overlap (by position).
 Found = tuple[list[list[int]], list[frozenset[str]]]
 #: Positions whose partners a search may look up to show that a changed agreement's old partners still hold
-#: together, before the clusters are worked out again (at 200k, about 0.2 ms each).
+#: together, before the clusters are worked out again (at 200k, about 0.6 ms each).
 SEARCH_LIMIT = 2000
+#: Old partners of the changed agreements past which their clusters are worked out again rather than carried:
+#: each one's partners are looked up (at 200k an agreement pairs with 130 at the median and up to 1,400 in a
+#: sample; a carry touching 1,000-1,400 took 0.8-1.9 s, so 5,000 stays well under the 8-9 s of working out).
+TOUCHED_LIMIT = 5000
 
 
 def _facts(graph: Graph, as_of: dt.date) -> list[Fact]:
@@ -148,6 +152,8 @@ def _carried(pairing: Pairing, same_type_only: bool) -> Found | None:
     near = {g: partners.kept(g, found) for g, found in before.partners.items()}
     joined = _Components(len(pairing.facts))
     touched = sorted(set().union(*near.values()) - near.keys())
+    if len(touched) > TOUCHED_LIMIT:
+        return None
     for i in touched + list(before.added):
         joined.join_all(i, partners[i])
     alone = {i for i in touched if not partners[i]}  # their partners were all changed: no longer paired

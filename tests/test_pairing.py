@@ -406,3 +406,16 @@ def test_two_agreements_ending_around_one_that_paired_with_them_alone_split_its_
     later = index.patched(sorted([f for f in chain if f.id[0] != "G"] + FILLER, key=lambda f: f.id))
     assert [ids for ids, _ in _clusters(later, False)] == [["U", "U0"], ["V", "V0"]]
     assert counts["worked"] == 1
+
+
+@pytest.mark.parametrize(("limit", "carried"), [(2, False), (3, True)])
+def test_a_changed_agreement_with_too_many_partners_has_its_clusters_worked_out(
+    monkeypatch: pytest.MonkeyPatch, limit: int, carried: bool
+) -> None:
+    index = _asked(Pairing(_chain()))
+    monkeypatch.setattr(duplication, "TOUCHED_LIMIT", limit)  # B's old partners: A, C and D
+    counts = _counting(monkeypatch)
+    b = CHAIN["B"]
+    later = index.patched(_without(index.facts, "B", _fact("B", b.party_list, sorted(b.technologies))))
+    assert [ids for ids, _ in _clusters(later, False)] == [["A", "B", "C", "D"]]
+    assert counts == {"carried": int(carried), "worked": int(not carried)}
