@@ -155,11 +155,12 @@ def _carried(pairing: Pairing, same_type_only: bool) -> Found | None:
     if len(touched) > TOUCHED_LIMIT:
         return None
     for i in touched + list(before.added):
-        joined.join_all(i, partners[i])
+        if partners[i]:
+            joined.join_all(i, partners[i])
     alone = {i for i in touched if not partners[i]}  # their partners were all changed: no longer paired
     if not all(_together(joined, targets, partners) for targets in _around(near, alone)):
         return None
-    return _merged(groups, near.keys(), partners), _used(pairing, used, partners, before.added)
+    return _merged(joined, groups, near.keys() | alone), _used(pairing, used, partners, before.added)
 
 
 class _Partners(dict[int, set[int]]):
@@ -171,7 +172,7 @@ class _Partners(dict[int, set[int]]):
         self.pairing, self.same_type_only = pairing, same_type_only
 
     def __missing__(self, i: int) -> set[int]:
-        found = self[i] = self.kept(i, self.pairing._pairing_with(i))
+        found = self[i] = self.kept(i, self.pairing.pairing_with(i))
         return found
 
     def kept(self, i: int, found: set[int]) -> set[int]:
@@ -227,17 +228,13 @@ def _together(joined: _Components, targets: set[int], partners: _Partners) -> bo
     return len({joined.root(t) for t in targets}) <= 1
 
 
-def _merged(groups: list[list[int]], gone: Set[int], partners: _Partners) -> list[list[int]]:
-    """The old clusters less the changed agreements and those left with no partner, joined through every
-    partner set looked up (the only pairs that may be new)."""
-    joined = _Components(len(partners.pairing.facts))
+def _merged(joined: _Components, groups: list[list[int]], out: Set[int]) -> list[list[int]]:
+    """The old clusters less `out` (the changed agreements and those left with no partner), joined into
+    `joined`, which holds every partner set looked up (the only pairs that may be new)."""
     for group in groups:
-        live = [i for i in group if i not in gone and dict.get(partners, i, True)]
+        live = [i for i in group if i not in out]
         if len(live) > 1:
             joined.join_all(live[0], set(live[1:]))
-    for i, found in partners.items():
-        if found:
-            joined.join_all(i, found)
     return joined.groups()
 
 

@@ -128,7 +128,7 @@ class Pairing:
         facts = self.facts
         found: set[tuple[int, int]] = set()
         for k in added:
-            found.update((k, j) if facts[k].id < facts[j].id else (j, k) for j in self._pairing_with(k))
+            found.update((k, j) if facts[k].id < facts[j].id else (j, k) for j in self.pairing_with(k))
         kept = [(i, j) for i, j in pairs if i not in gone and j not in gone]
         if len(found) * CARRY_SHARE > len(kept):
             return None  # each insertion below moves the whole list
@@ -136,7 +136,7 @@ class Pairing:
             bisect.insort(kept, pair, key=lambda p: (facts[p[0]].id, facts[p[1]].id))
         return kept
 
-    def _pairing_with(self, k: int) -> set[int]:
+    def pairing_with(self, k: int) -> set[int]:
         """Every agreement k pairs with, through the index by key parties: one whose parties are all k's holds
         its own key party among them, and is indexed under it (`partners` without the index by own keys)."""
         f, facts = self.facts[k], self.facts
@@ -228,7 +228,7 @@ class _Patch:
         if old_pairs is not None:
             new._base = (old_pairs, frozenset(gone), range(start, len(new.facts)))
         if self.old.components and len(gone) <= CLUSTERS_CARRIED:
-            near = {i: self.old._pairing_with(i) for i in gone}
+            near = {i: self.old.pairing_with(i) for i in gone}
             new.before = Before(dict(self.old.components), near, range(start, len(new.facts)))
         new.ranked = sorted(new.at.values(), key=lambda i: new.facts[i].id)
         if self.by_key is not None:
